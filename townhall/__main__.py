@@ -1,0 +1,35 @@
+"""The ``townhall`` command: Django's management commands, with a few conveniences.
+
+``townhall migrate`` without ``--database`` migrates the default database and every region's,
+then creates the cache table.
+``townhall serve`` and ``townhall worker`` are management commands of the ``web`` app.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings.base")
+    from django.core.management import execute_from_command_line
+
+    if len(argv) > 1 and argv[1] == "migrate" and not any(
+        a == "--database" or a.startswith("--database=") for a in argv[2:]
+    ):
+        import django
+        from django.conf import settings
+
+        django.setup()
+        for alias in settings.DATABASES:
+            execute_from_command_line([*argv, f"--database={alias}"])
+        # The shared cache (rate limits) lives in the default database unless Redis is set.
+        execute_from_command_line([argv[0], "createcachetable"])
+        return
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

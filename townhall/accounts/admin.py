@@ -1,0 +1,81 @@
+"""Staff views of accounts and organisations.
+
+Only public data is shown: identities and tokens live in the home regions and are not browsable
+here (access to them goes through the region layer, see docs/regions.md).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from townhall.errors import DomainError
+from townhall.web.admin_site import admin_site
+
+from .models import Account, Invitation, Membership, OrganisationAction
+from .services import organisation_set_verified
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "organisation"
+    extra = 0
+    raw_id_fields = ["member"]
+
+
+@admin.register(Account, site=admin_site)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["handle", "display_name", "kind", "verified", "age_band", "home_region", "state"]
+    list_filter = ["kind", "verified", "age_band", "home_region", "state", "is_staff"]
+    search_fields = ["handle", "display_name"]
+    readonly_fields = ["handle", "kind", "home_region", "age_band", "date_joined", "verified"]
+    fields = [
+        "handle", "display_name", "bio", "link", "kind", "home_region", "age_band", "state",
+        "verified", "is_active", "is_staff", "is_superuser", "date_joined",
+    ]
+    actions = ["verify", "unverify"]
+
+    def get_inlines(self, request: HttpRequest, obj: Account | None = None) -> list[type]:
+        return [MembershipInline] if obj is not None and obj.is_organisation else []
+
+    def _set_verified(self, request: HttpRequest, queryset: QuerySet[Account], value: bool) -> None:
+        done = 0
+        for organisation in queryset:
+            try:
+                organisation_set_verified(
+                    organisation=organisation, actor=request.user, verified=value  # type: ignore[arg-type]
+                )
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"@{organisation.handle}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} organisation(s) updated.")
+
+    @admin.action(description="Mark selected organisations as verified")
+    def verify(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        self._set_verified(request, queryset, True)
+
+    @admin.action(description="Remove verification from selected organisations")
+    def unverify(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        self._set_verified(request, queryset, False)
+
+
+@admin.register(Invitation, site=admin_site)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "invitee", "role", "state", "created_at"]
+    list_filter = ["state", "role"]
+    raw_id_fields = ["organisation", "invitee", "invited_by"]
+
+
+@admin.register(OrganisationAction, site=admin_site)
+class OrganisationActionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "organisation", "actor", "action", "subject"]
+    list_filter = ["action"]
+    raw_id_fields = ["organisation", "actor", "subject"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

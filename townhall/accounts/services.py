@@ -1,0 +1,554 @@
+"""Every change to accounts, tokens and organisations happens here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from townhall.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
+from townhall.regions.config import Region
+from townhall.regions.selectors import in_home_region, in_region, region_for_country, region_list
+
+from . import validation as v
+from .avatars import render_avatar
+from .models import Account, ApiToken, Identity, Invitation, Membership, OrganisationAction, Role
+from .ratelimit import check_rate
+
+MAX_ACTIVE_TOKENS = 20
+TOKEN_PREFIX = "th"
+# A password hash computed once, so that log-in for an unknown account costs the same time.
+_DUMMY_PASSWORD = "townhall-timing-equaliser"  # noqa: S105
+
+
+def email_digest(email: str) -> str:
+    """A keyed hash of the normalised address, for equality look-ups without plaintext."""
+    key = hashlib.sha256(f"townhall.email-digest:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def _find_identity_by_email(email: str) -> tuple[Region, Identity] | None:
+    digest = email_digest(email)
+    for region in region_list():
+        identity = in_region(Identity, region).filter(email_digest=digest).first()
+        if identity is not None:
+            return region, identity
+    return None
+
+
+def _collect(errors: dict[str, DomainError], field: str, check: partial[object]) -> object:
+    try:
+        return check()
+    except DomainError as exc:
+        errors[field] = exc
+        return None
+
+
+def _raise_collected(errors: dict[str, DomainError]) -> None:
+    if errors:
+        first = next(iter(errors.values()))
+        raise DomainError(
+            first.code, first.message, fields={k: e.message for k, e in errors.items()}
+        )
+
+
+# --- Sign-up, log-in, passwords ---------------------------------------------------------------
+
+
+def account_sign_up(
+    *,
+    handle: str,
+    display_name: str,
+    email: str,
+    password: str,
+    date_of_birth: dt.date | None,
+    country: str = "",
+    ip: str | None = None,
+    reserved_ok: bool = False,
+    today: dt.date | None = None,
+) -> Account:
+    """Create a person's account, its identity in the home region, and nothing else."""
+    today = today or timezone.localdate()
+    errors: dict[str, DomainError] = {}
+    clean_handle = _collect(errors, "handle", partial(v.clean_handle, handle))
+    if clean_handle:
+        _collect(
+            errors,
+            "handle",
+            partial(v.check_handle_available, str(clean_handle), reserved_ok=reserved_ok),
+        )
+    clean_name = _collect(errors, "display_name", partial(v.clean_display_name, display_name))
+    clean_email = _collect(errors, "email", partial(v.clean_email, email))
+    if clean_email and _find_identity_by_email(str(clean_email)) is not None:
+        errors["email"] = DomainError(
+            "email_taken", "An account with this e-mail address already exists."
+        )
+    dob = _collect(errors, "date_of_birth", partial(v.clean_date_of_birth, date_of_birth, today))
+    clean_country = _collect(errors, "country", partial(v.clean_country, country))
+    _collect(
+        errors,
+        "password",
+        partial(
+            v.clean_password,
+            password,
+            handle=str(clean_handle or handle),
+            display_name=str(clean_name or display_name),
+            email=str(clean_email or email),
+        ),
+    )
+    _raise_collected(errors)
+    assert isinstance(dob, dt.date)
+
+    region = region_for_country(str(clean_country or ""))
+    try:
+        with transaction.atomic(), transaction.atomic(using=region.db_alias):
+            account = Account.objects.create(
+                handle=str(clean_handle),
+                display_name=str(clean_name),
+                kind=Account.Kind.PERSON,
+                age_band=v.age_band_for(dob, today),
+                home_region=region.code,
+            )
+            in_region(Identity, region).create(
+                account_id=account.pk,
+                email=str(clean_email),
+                email_digest=email_digest(str(clean_email)),
+                password=make_password(password),
+                date_of_birth=dob,
+                country=str(clean_country or ""),
+                signup_ip=ip,
+            )
+    except IntegrityError:
+        # Two sign-ups raced for the same handle or address; the loser gets the usual answer.
+        raise Conflict(
+            "handle_taken", "That handle or e-mail address was just taken.", fields={}
+        ) from None
+    return account
+
+
+def account_authenticate(*, login: str, password: str, ip: str | None = None) -> Account:
+    """Check a handle (or e-mail) and password against the identity in the home region."""
+    login = (login or "").strip()
+    check_rate("login-ip", ip or "unknown")
+    check_rate("login-account", login.lower())
+    account: Account | None = None
+    identity: Identity | None = None
+    if "@" in login:
+        found = _find_identity_by_email(login)
+        if found is not None:
+            identity = found[1]
+            account = Account.objects.filter(pk=identity.account_id).first()
+    else:
+        account = Account.objects.filter(handle=login.lower(), kind=Account.Kind.PERSON).first()
+        if account is not None:
+            identity = in_home_region(Identity, account).filter(account_id=account.pk).first()
+
+    if account is None or identity is None:
+        make_password(_DUMMY_PASSWORD)
+        raise NotAuthenticated("invalid_credentials", "The handle or password is not right.")
+
+    def upgrade(raw: str) -> None:
+        identity.password = make_password(raw)
+        identity.save(update_fields=["password"])
+
+    if not check_password(password, identity.password, setter=upgrade):
+        raise NotAuthenticated("invalid_credentials", "The handle or password is not right.")
+    if not account.is_active:
+        raise Forbidden("account_inactive", "This account cannot sign in.")
+
+    identity.last_login_ip = ip
+    identity.last_login_at = timezone.now()
+    identity.save(update_fields=["last_login_ip", "last_login_at"])
+    band = v.age_band_for(identity.date_of_birth, timezone.localdate())
+    if band != account.age_band:
+        account.age_band = band
+        account.save(update_fields=["age_band"])
+    return account
+
+
+def account_change_password(*, account: Account, old_password: str, new_password: str) -> None:
+    identity = in_home_region(Identity, account).get(account_id=account.pk)
+    if not check_password(old_password, identity.password):
+        raise DomainError.for_field(
+            "old_password", "password_incorrect", "The current password is not right."
+        )
+    v.clean_password(
+        new_password, handle=account.handle, display_name=account.display_name, email=identity.email
+    )
+    with transaction.atomic(), transaction.atomic(using=identity._state.db):
+        identity.password = make_password(new_password)
+        identity.save(update_fields=["password"])
+        account.auth_salt = secrets.token_hex(16)
+        account.save(update_fields=["auth_salt"])
+
+
+def account_set_staff(*, account: Account, is_staff: bool, is_superuser: bool = False) -> Account:
+    account.is_staff = is_staff
+    account.is_superuser = is_superuser
+    account.save(update_fields=["is_staff", "is_superuser"])
+    return account
+
+
+# --- Profiles ---------------------------------------------------------------------------------
+
+
+def _require_can_edit(*, account: Account, actor: Account) -> None:
+    if account.pk == actor.pk:
+        return
+    if account.is_organisation:
+        _require_role(account, actor, {Role.OWNER, Role.ADMIN})
+        return
+    raise Forbidden("not_allowed", "You can only edit your own profile.")
+
+
+def profile_update(
+    *,
+    account: Account,
+    actor: Account,
+    display_name: str | None = None,
+    bio: str | None = None,
+    link: str | None = None,
+) -> Account:
+    _require_can_edit(account=account, actor=actor)
+    errors: dict[str, DomainError] = {}
+    changes: dict[str, object] = {}
+    if display_name is not None:
+        changes["display_name"] = _collect(
+            errors, "display_name", partial(v.clean_display_name, display_name)
+        )
+    if bio is not None:
+        changes["bio"] = _collect(errors, "bio", partial(v.clean_bio, bio))
+    if link is not None:
+        changes["link"] = _collect(errors, "link", partial(v.clean_link, link))
+    _raise_collected(errors)
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(account, field, value)
+        account.save(update_fields=list(changes))
+        _record(account, actor, "profile.update", detail={"fields": sorted(changes)})
+    return account
+
+
+def avatar_set(*, account: Account, actor: Account, upload: object) -> Account:
+    """Re-encode an uploaded image (EXIF dropped) and make it the account's avatar."""
+    _require_can_edit(account=account, actor=actor)
+    data = render_avatar(upload)
+    old = account.avatar
+    name = default_storage.save(
+        f"avatars/{account.pk}/{secrets.token_hex(8)}.webp", ContentFile(data)
+    )
+    try:
+        with transaction.atomic():
+            account.avatar = name
+            account.save(update_fields=["avatar"])
+            _record(account, actor, "profile.avatar")
+    except Exception:
+        default_storage.delete(name)
+        raise
+    if old:
+        transaction.on_commit(partial(default_storage.delete, old))
+    return account
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_create(*, account: Account, name: str) -> tuple[ApiToken, str]:
+    """Create a token; the secret is returned once and only its hash is kept."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 64:
+        raise DomainError.for_field("name", "token_name_invalid", "Name the token (1-64 characters).")
+    if account.is_organisation:
+        raise Forbidden("not_allowed", "Organisations act through their members' tokens.")
+    tokens = in_home_region(ApiToken, account)
+    if tokens.filter(account_id=account.pk, revoked_at=None).count() >= MAX_ACTIVE_TOKENS:
+        raise Conflict(
+            "too_many_tokens", f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one first."
+        )
+    key_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    token = tokens.create(
+        account_id=account.pk, name=name, key_id=key_id, secret_hash=_secret_hash(secret)
+    )
+    return token, f"{TOKEN_PREFIX}_{account.home_region}_{key_id}_{secret}"
+
+
+def token_revoke(*, account: Account, token_id: int) -> ApiToken:
+    token = in_home_region(ApiToken, account).filter(pk=token_id, account_id=account.pk).first()
+    if token is None:
+        raise NotFound("token_not_found", "No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_authenticate(raw: str) -> Account | None:
+    """The account a bearer token belongs to, or None when it is unknown, revoked or malformed."""
+    from townhall.regions.selectors import UnknownRegion
+
+    parts = (raw or "").split("_", 3)
+    if len(parts) != 4 or parts[0] != TOKEN_PREFIX:
+        return None
+    _, region_code, key_id, secret = parts
+    try:
+        token = in_region(ApiToken, region_code).filter(key_id=key_id).first()
+    except UnknownRegion:
+        return None
+    if token is None or token.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(token.secret_hash, _secret_hash(secret)):
+        return None
+    account = Account.objects.filter(pk=token.account_id, is_active=True).first()
+    if account is None or account.home_region != region_code:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        token.last_used_at = now
+        token.save(update_fields=["last_used_at"])
+    return account
+
+
+# --- Organisations ----------------------------------------------------------------------------
+
+
+def _record(
+    organisation: Account,
+    actor: Account,
+    action: str,
+    *,
+    subject: Account | None = None,
+    detail: dict[str, object] | None = None,
+) -> None:
+    if organisation.is_organisation:
+        OrganisationAction.objects.create(
+            organisation=organisation, actor=actor, action=action, subject=subject, detail=detail or {}
+        )
+
+
+def role_of(organisation: Account, account: Account) -> str | None:
+    return (
+        Membership.objects.filter(organisation=organisation, member=account)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def _require_role(organisation: Account, actor: Account, roles: set[str]) -> str:
+    if not organisation.is_organisation:
+        raise NotFound("organisation_not_found", "No such organisation.")
+    role = role_of(organisation, actor)
+    if role is None:
+        raise Forbidden("not_a_member", "You are not a member of this organisation.")
+    if role not in roles:
+        needed = " or ".join(sorted(roles))
+        raise Forbidden("role_insufficient", f"This needs the {needed} role; you are {role}.")
+    return role
+
+
+def _clean_role(role: str) -> str:
+    if role not in Role.values:
+        raise DomainError.for_field(
+            "role", "role_invalid", f"A role is one of: {', '.join(Role.values)}."
+        )
+    return role
+
+
+def _member(organisation: Account, handle: str) -> Membership:
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("member")
+        .filter(organisation=organisation, member__handle=(handle or "").lower())
+        .first()
+    )
+    if membership is None:
+        raise NotFound("member_not_found", f"@{handle} is not a member of this organisation.")
+    return membership
+
+
+def _owner_count(organisation: Account) -> int:
+    owners = Membership.objects.select_for_update().filter(
+        organisation=organisation, role=Role.OWNER
+    )
+    return len(owners)
+
+
+def organisation_create(
+    *, creator: Account, handle: str, display_name: str, bio: str = ""
+) -> Account:
+    if creator.is_organisation:
+        raise Forbidden("not_allowed", "An organisation cannot create another organisation.")
+    errors: dict[str, DomainError] = {}
+    clean_handle = _collect(errors, "handle", partial(v.clean_handle, handle))
+    if clean_handle:
+        _collect(errors, "handle", partial(v.check_handle_available, str(clean_handle)))
+    clean_name = _collect(errors, "display_name", partial(v.clean_display_name, display_name))
+    clean_bio = _collect(errors, "bio", partial(v.clean_bio, bio))
+    _raise_collected(errors)
+    try:
+        with transaction.atomic():
+            organisation = Account.objects.create(
+                handle=str(clean_handle),
+                display_name=str(clean_name),
+                bio=str(clean_bio or ""),
+                kind=Account.Kind.ORGANISATION,
+                home_region=creator.home_region,
+            )
+            Membership.objects.create(organisation=organisation, member=creator, role=Role.OWNER)
+            _record(organisation, creator, "organisation.create")
+    except IntegrityError:
+        raise Conflict("handle_taken", "That handle was just taken.") from None
+    return organisation
+
+
+def organisation_set_verified(*, organisation: Account, actor: Account, verified: bool) -> Account:
+    if not actor.is_staff:
+        raise Forbidden("staff_only", "Only staff can verify an organisation.")
+    if not organisation.is_organisation:
+        raise DomainError("not_an_organisation", "Only organisations can be verified.")
+    with transaction.atomic():
+        organisation.verified = verified
+        organisation.save(update_fields=["verified"])
+        _record(organisation, actor, "organisation.verify", detail={"verified": verified})
+    return organisation
+
+
+@transaction.atomic
+def organisation_invite(
+    *, organisation: Account, actor: Account, invitee_handle: str, role: str
+) -> Invitation:
+    actor_role = _require_role(organisation, actor, {Role.OWNER, Role.ADMIN})
+    role = _clean_role(role)
+    if role == Role.OWNER and actor_role != Role.OWNER:
+        raise Forbidden("role_insufficient", "Only an owner can invite another owner.")
+    invitee = Account.objects.filter(handle=(invitee_handle or "").strip().lower()).first()
+    if invitee is None or not invitee.is_active:
+        raise NotFound.for_field(
+            "handle", "account_not_found", f"No account @{invitee_handle} to invite."
+        )
+    if invitee.is_organisation:
+        raise DomainError.for_field(
+            "handle", "invitee_is_organisation", "Only people can join an organisation's team."
+        )
+    if Membership.objects.filter(organisation=organisation, member=invitee).exists():
+        raise Conflict.for_field(
+            "handle", "already_member", f"@{invitee.handle} is already on the team."
+        )
+    if Invitation.objects.filter(
+        organisation=organisation, invitee=invitee, state=Invitation.State.PENDING
+    ).exists():
+        raise Conflict.for_field(
+            "handle", "already_invited", f"@{invitee.handle} already has a pending invitation."
+        )
+    invitation = Invitation.objects.create(
+        organisation=organisation, invitee=invitee, invited_by=actor, role=role
+    )
+    _record(organisation, actor, "member.invite", subject=invitee, detail={"role": role})
+    return invitation
+
+
+def _pending_invitation(invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("organisation", "invitee")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise NotFound("invitation_not_found", "No such invitation.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_respond(*, invitation_id: int, account: Account, accept: bool) -> Invitation:
+    invitation = _pending_invitation(invitation_id)
+    if invitation.invitee_id != account.pk:
+        raise NotFound("invitation_not_found", "No such invitation.")
+    if invitation.state != Invitation.State.PENDING:
+        raise Conflict("invitation_closed", f"This invitation was already {invitation.state}.")
+    invitation.state = Invitation.State.ACCEPTED if accept else Invitation.State.DECLINED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["state", "responded_at"])
+    if accept:
+        Membership.objects.get_or_create(
+            organisation=invitation.organisation, member=account, defaults={"role": invitation.role}
+        )
+    _record(
+        invitation.organisation,
+        account,
+        "member.join" if accept else "member.decline",
+        subject=account,
+        detail={"role": invitation.role},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation_id: int, actor: Account) -> Invitation:
+    invitation = _pending_invitation(invitation_id)
+    _require_role(invitation.organisation, actor, {Role.OWNER, Role.ADMIN})
+    if invitation.state != Invitation.State.PENDING:
+        raise Conflict("invitation_closed", f"This invitation was already {invitation.state}.")
+    invitation.state = Invitation.State.REVOKED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["state", "responded_at"])
+    _record(invitation.organisation, actor, "member.uninvite", subject=invitation.invitee)
+    return invitation
+
+
+@transaction.atomic
+def membership_change_role(
+    *, organisation: Account, actor: Account, member_handle: str, role: str
+) -> Membership:
+    actor_role = _require_role(organisation, actor, {Role.OWNER, Role.ADMIN})
+    role = _clean_role(role)
+    membership = _member(organisation, member_handle)
+    if actor_role != Role.OWNER and Role.OWNER in (role, membership.role):
+        raise Forbidden("role_insufficient", "Only an owner can grant or take the owner role.")
+    if membership.role == role:
+        return membership
+    if membership.role == Role.OWNER and _owner_count(organisation) <= 1:
+        raise Conflict(
+            "last_owner", "An organisation needs at least one owner: make someone else owner first."
+        )
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    _record(
+        organisation,
+        actor,
+        "member.role",
+        subject=membership.member,
+        detail={"from": previous, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, organisation: Account, actor: Account, member_handle: str) -> None:
+    membership = _member(organisation, member_handle)
+    leaving = membership.member_id == actor.pk
+    if not leaving:
+        actor_role = _require_role(organisation, actor, {Role.OWNER, Role.ADMIN})
+        if membership.role == Role.OWNER and actor_role != Role.OWNER:
+            raise Forbidden("role_insufficient", "Only an owner can remove an owner.")
+    if membership.role == Role.OWNER and _owner_count(organisation) <= 1:
+        raise Conflict(
+            "last_owner", "An organisation needs at least one owner: make someone else owner first."
+        )
+    member = membership.member
+    membership.delete()
+    _record(organisation, actor, "member.leave" if leaving else "member.remove", subject=member)

@@ -1,0 +1,29 @@
+"""The JSON API, version 1: one NinjaAPI with a router per app."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from townhall.accounts.api import router as accounts_router
+from townhall.accounts.api_organisations import router as organisations_router
+
+from .auth import token_or_session
+from .errors import install_error_handlers
+
+api = NinjaAPI(
+    title="townhall API",
+    version="1",
+    description=(
+        "The JSON API of townhall. Authenticate with a personal token "
+        "(`Authorization: Bearer th_...`, created at POST /auth/tokens or on the tokens page) or "
+        "with the browser session plus the CSRF token. Every error has the shape "
+        '`{"error": {"code": "...", "message": "...", "fields": {...}}}`.'
+    ),
+    auth=token_or_session,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("", accounts_router)
+api.add_router("", organisations_router)

@@ -1,0 +1,27 @@
+"""API authentication: personal bearer tokens, or the browser session (with CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from townhall.accounts.services import token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        account = token_authenticate(token)
+        if account is not None:
+            request.user = account
+        return account
+
+
+class ActiveSessionAuth(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+token_or_session = [TokenAuth(), ActiveSessionAuth(csrf=True)]

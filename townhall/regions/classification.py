@@ -1,0 +1,74 @@
+"""Where each kind of data may live: the one place that says so.
+
+Every model of every installed app is listed here with its class:
+
+- ``PROTECTED``: personal data that the user did not make public (DESIGN.md, "Words"). Its rows
+  live only in the database of the owner's home region; the router refuses to put them anywhere
+  else, and refuses to guess which region when the caller did not say.
+- ``PUBLIC``: what users made public, and what other users see or feeds rank. It lives in the
+  default database and may be replicated anywhere.
+- ``INSTANCE``: the instance's own operational records (sessions, permissions, the cache, the
+  job queue). They live in the default database, hold no content a user made, and are not
+  replicated to other instances.
+
+``tests/regions/test_classification.py`` fails when a model is added without being listed here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db.models import Model
+
+
+class DataClass(StrEnum):
+    PROTECTED = "protected"
+    PUBLIC = "public"
+    INSTANCE = "instance"
+
+
+MODEL_CLASSES: dict[str, DataClass] = {
+    # accounts
+    "accounts.account": DataClass.PUBLIC,
+    "accounts.identity": DataClass.PROTECTED,
+    "accounts.apitoken": DataClass.PROTECTED,
+    "accounts.membership": DataClass.PUBLIC,
+    "accounts.invitation": DataClass.PUBLIC,
+    "accounts.organisationaction": DataClass.PUBLIC,
+    # Django's own
+    "admin.logentry": DataClass.INSTANCE,
+    "auth.group": DataClass.INSTANCE,
+    "auth.permission": DataClass.INSTANCE,
+    "auth.group_permissions": DataClass.INSTANCE,
+    "accounts.account_groups": DataClass.INSTANCE,
+    "accounts.account_user_permissions": DataClass.INSTANCE,
+    "contenttypes.contenttype": DataClass.INSTANCE,
+    "sessions.session": DataClass.INSTANCE,
+    "django_cache.cacheentry": DataClass.INSTANCE,
+}
+
+# Storage locations, by the purpose of the files in them.
+STORAGE_CLASSES: dict[str, DataClass] = {
+    "avatars": DataClass.PUBLIC,
+}
+
+
+class UnclassifiedModel(LookupError):
+    pass
+
+
+def model_label(model: type[Model] | Model) -> str:
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def classify(model: type[Model] | Model) -> DataClass:
+    try:
+        return MODEL_CLASSES[model_label(model)]
+    except KeyError:
+        raise UnclassifiedModel(
+            f"{model_label(model)} has no data class in townhall/regions/classification.py"
+        ) from None
+
+
+def is_protected(model: type[Model] | Model) -> bool:
+    return classify(model) is DataClass.PROTECTED

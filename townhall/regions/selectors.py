@@ -1,0 +1,73 @@
+"""Reads from the region registry, and the one way to reach a region's protected rows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.db.models import Manager, Model
+
+from .classification import is_protected
+from .config import Region
+
+if TYPE_CHECKING:
+    from townhall.accounts.models import Account
+
+M = TypeVar("M", bound=Model)
+
+
+class UnknownRegion(LookupError):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(
+            f"Unknown region {code!r}; configured regions: {', '.join(settings.TOWNHALL_REGIONS)}"
+        )
+
+
+def region_list() -> list[Region]:
+    return list(settings.TOWNHALL_REGIONS.values())
+
+
+def region_get(code: str) -> Region:
+    try:
+        return settings.TOWNHALL_REGIONS[code]  # type: ignore[no-any-return]
+    except KeyError:
+        raise UnknownRegion(code) from None
+
+
+def region_for_country(country: str | None) -> Region:
+    """The home-region policy: by declared country where the operator mapped it, else default."""
+    code = settings.TOWNHALL_REGION_BY_COUNTRY.get((country or "").upper())
+    return region_get(code or settings.TOWNHALL_DEFAULT_REGION)
+
+
+def in_region(model: type[M], region: Region | str) -> Manager[M]:
+    """A manager for a protected model, bound to one region's database."""
+    if not is_protected(model):
+        raise TypeError(f"{model._meta.label} is not protected data; use its default manager")
+    if isinstance(region, str):
+        region = region_get(region)
+    manager: Manager[M] = model._default_manager.db_manager(region.db_alias)
+    return manager
+
+
+def in_home_region(model: type[M], account: Account) -> Manager[M]:
+    """A manager for a protected model, bound to ``account``'s home region."""
+    return in_region(model, account.home_region)
+
+
+def region_storage(region: Region | str) -> Storage:
+    """The media storage of a region, for protected files."""
+    if isinstance(region, str):
+        region = region_get(region)
+    return storages[region.storage_alias]
+
+
+def region_summary(region: Region) -> dict[str, Any]:
+    return {
+        "code": region.code,
+        "name": region.name,
+        "jurisdiction": region.jurisdiction,
+        "jurisdiction_name": region.jurisdiction_name,
+    }

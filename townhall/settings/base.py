@@ -1,0 +1,239 @@
+"""Settings shared by every environment.
+
+Everything an operator may change is read from an environment variable here (and only here),
+with a development default; ``docs/configuration.md`` lists them all. ``production.py`` tightens
+these defaults for a real deployment and ``test.py`` adjusts them for the test suite.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from townhall.regions.config import check_default_region, parse_country_policy, parse_regions
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+# --- Defaults an operator may change ----------------------------------------------------------
+
+DEBUG = env_bool("TOWNHALL_DEBUG", True)
+SECRET_KEY = env("TOWNHALL_SECRET_KEY", "django-insecure-development-only-key-change-me")
+ALLOWED_HOSTS = env_list("TOWNHALL_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("TOWNHALL_CSRF_TRUSTED_ORIGINS", "")
+VAR_DIR = Path(env("TOWNHALL_VAR_DIR", str(BASE_DIR / "var")))
+MEDIA_ROOT = Path(env("TOWNHALL_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = env("TOWNHALL_MEDIA_URL", "/media/")
+STATIC_ROOT = Path(env("TOWNHALL_STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_URL = "/static/"
+DATABASE_URL = env("TOWNHALL_DATABASE_URL", f"sqlite:///{VAR_DIR / 'townhall.sqlite3'}")
+TOWNHALL_SITE_NAME = env("TOWNHALL_SITE_NAME", "townhall")
+
+# --- Databases and regions -------------------------------------------------------------------
+
+# SQLite is the embedded default: WAL lets readers work while one writer writes, and IMMEDIATE
+# transactions take the write lock up front instead of failing half-way with "database is locked".
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+_default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+if _default_db["ENGINE"].endswith("sqlite3"):
+    _default_db.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+
+TOWNHALL_REGIONS = parse_regions(
+    env("TOWNHALL_REGIONS"),
+    default_db=_default_db,
+    var_dir=VAR_DIR,
+    media_root=MEDIA_ROOT,
+    db_options=SQLITE_OPTIONS,
+)
+TOWNHALL_DEFAULT_REGION = check_default_region(env("TOWNHALL_DEFAULT_REGION"), TOWNHALL_REGIONS)
+TOWNHALL_REGION_BY_COUNTRY = parse_country_policy(
+    env("TOWNHALL_REGION_BY_COUNTRY"), TOWNHALL_REGIONS
+)
+
+DATABASES = {"default": _default_db}
+for _region in TOWNHALL_REGIONS.values():
+    DATABASES[_region.db_alias] = _region.database
+DATABASE_ROUTERS = ["townhall.regions.router.RegionRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT / "public"), "base_url": MEDIA_URL},
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+for _region in TOWNHALL_REGIONS.values():
+    # Protected files of a region never get a public URL: they are served through views that
+    # check permissions (see docs/regions.md).
+    STORAGES[_region.storage_alias] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": _region.media_root, "base_url": None},
+    }
+
+# --- Applications ----------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "townhall.accounts",
+    "townhall.regions",
+    "townhall.api",
+    "townhall.web",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "townhall.urls"
+ASGI_APPLICATION = "townhall.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "townhall.web.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Authentication --------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.Account"
+AUTHENTICATION_BACKENDS = ["townhall.accounts.backends.RegionBackend"]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Limits ----------------------------------------------------------------------------------
+
+TOWNHALL_AVATAR_MAX_BYTES = int(env("TOWNHALL_AVATAR_MAX_BYTES", str(8 * 1024 * 1024)))
+TOWNHALL_AVATAR_MAX_PIXELS = int(env("TOWNHALL_AVATAR_MAX_PIXELS", str(40_000_000)))
+TOWNHALL_AVATAR_SIZE = 400
+# Sign-up and log-in attempts per client address and per account within the window.
+TOWNHALL_AUTH_RATE = int(env("TOWNHALL_AUTH_RATE", "10"))
+TOWNHALL_AUTH_RATE_WINDOW = int(env("TOWNHALL_AUTH_RATE_WINDOW", "300"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Cache -----------------------------------------------------------------------------------
+
+# Rate limits must hold across processes: the default cache is the database (shared by every web
+# process); TOWNHALL_CACHE_URL=redis://... moves it to Redis.
+CACHE_URL = env("TOWNHALL_CACHE_URL")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL in ("", "db"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "townhall_cache",
+        }
+    }
+elif CACHE_URL == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"TOWNHALL_CACHE_URL {CACHE_URL!r}: use redis://..., db or locmem")
+
+# --- Security headers ------------------------------------------------------------------------
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "media-src": [CSP.SELF, "blob:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+# --- Internationalisation --------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("TOWNHALL_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,27 @@
+"""Settings for the test suite.
+
+The suite always runs with three regions (uk, us, sg) so that every test exercises the router
+and the home-region policy the way a multi-region deployment does. Setting TOWNHALL_DATABASE_URL
+to a PostgreSQL URL runs the same suite on PostgreSQL (``.ci/run`` does both).
+"""
+
+import os
+
+os.environ.setdefault(
+    "TOWNHALL_REGIONS",
+    '{"uk": {"jurisdiction": "GB", "name": "United Kingdom"},'
+    ' "us": {"jurisdiction": "US", "name": "United States"},'
+    ' "sg": {"jurisdiction": "SG", "name": "Singapore"}}',
+)
+os.environ.setdefault("TOWNHALL_DEFAULT_REGION", "uk")
+os.environ.setdefault("TOWNHALL_REGION_BY_COUNTRY", '{"US": "us", "SG": "sg", "MY": "sg"}')
+os.environ.setdefault("TOWNHALL_CACHE_URL", "locmem")
+
+from .base import *  # noqa: E402, F403
+from .base import VAR_DIR  # noqa: E402
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = VAR_DIR / "test-media"
+STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "public")  # noqa: F405
+TOWNHALL_AUTH_RATE = 1000
