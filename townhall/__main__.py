@@ -2,7 +2,8 @@
 
 ``townhall migrate`` without ``--database`` migrates the default database and every region's,
 then creates the cache table.
-``townhall serve`` and ``townhall worker`` are management commands of the ``web`` app.
+``townhall serve`` runs the ASGI server; ``townhall worker`` runs a background-job worker
+(django-tasks-db's ``db_worker``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings.base")
     from django.core.management import execute_from_command_line
 
+    if len(argv) > 1 and argv[1] == "worker":
+        argv[1] = "db_worker"
     if len(argv) > 1 and argv[1] == "migrate" and not any(
         a == "--database" or a.startswith("--database=") for a in argv[2:]
     ):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from types import SimpleNamespace
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -112,7 +111,9 @@ def clean_date_of_birth(value: dt.date | None, today: dt.date) -> dt.date:
 
 
 def clean_password(password: str, *, handle: str = "", display_name: str = "", email: str = "") -> str:
-    subject = SimpleNamespace(handle=handle, display_name=display_name, email=email)
+    # The similarity validator reads these attributes and the model's field names.
+    subject = Account(handle=handle, display_name=display_name)
+    subject.email = email  # type: ignore[attr-defined]
     try:
         validate_password(password or "", user=subject)
     except ValidationError as exc:

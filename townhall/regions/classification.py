@@ -45,6 +45,7 @@ MODEL_CLASSES: dict[str, DataClass] = {
     "contenttypes.contenttype": DataClass.INSTANCE,
     "sessions.session": DataClass.INSTANCE,
     "django_cache.cacheentry": DataClass.INSTANCE,
+    "django_tasks_database.dbtaskresult": DataClass.INSTANCE,
 }
 
 # Storage locations, by the purpose of the files in them.

@@ -50,6 +50,8 @@ MEDIA_ROOT = Path(env("TOWNHALL_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = env("TOWNHALL_MEDIA_URL", "/media/")
 STATIC_ROOT = Path(env("TOWNHALL_STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_URL = "/static/"
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 DATABASE_URL = env("TOWNHALL_DATABASE_URL", f"sqlite:///{VAR_DIR / 'townhall.sqlite3'}")
 TOWNHALL_SITE_NAME = env("TOWNHALL_SITE_NAME", "townhall")
 
@@ -120,6 +122,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +157,20 @@ TEMPLATES = [
     },
 ]
 
+# --- Background jobs -------------------------------------------------------------------------
+
+# django.tasks with the database backend: `townhall worker` processes (on any machine) pull jobs
+# from the default database. TOWNHALL_TASKS_BACKEND=immediate runs them inline (tests, debugging).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if env("TOWNHALL_TASKS_BACKEND") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
+
 # --- Authentication --------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.Account"
@@ -166,7 +183,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("handle", "display_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
