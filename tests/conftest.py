@@ -101,7 +101,9 @@ class ApiClient(Client):
             return handler(url, data, **extra)
         if extra.pop("multipart", False):
             return handler(url, data, **extra)
-        return handler(url, data, content_type=extra.pop("content_type", "application/json"), **extra)
+        return handler(
+            url, data, content_type=extra.pop("content_type", "application/json"), **extra
+        )
 
 
 @pytest.fixture

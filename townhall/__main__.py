@@ -15,15 +15,24 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "townhall.settings.base")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (loads the settings, which validate the regions)
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"townhall: configuration error: {exc}\n")
+        raise SystemExit(2) from None
 
     if len(argv) > 1 and argv[1] == "worker":
         argv[1] = "db_worker"
-    if len(argv) > 1 and argv[1] == "migrate" and not any(
-        a == "--database" or a.startswith("--database=") for a in argv[2:]
+    if (
+        len(argv) > 1
+        and argv[1] == "migrate"
+        and not any(a == "--database" or a.startswith("--database=") for a in argv[2:])
     ):
         import django
-        from django.conf import settings
 
         django.setup()
         for alias in settings.DATABASES:

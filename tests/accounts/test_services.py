@@ -118,9 +118,7 @@ class TestSignUp:
             sign_up(country="XX")
         assert code_of(exc) == "country_invalid"
 
-    @override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"]
-    )
+    @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"])
     def test_password_hashed_with_argon2(self):
         account = sign_up()
         identity = in_home_region(Identity, account).get(account_id=account.pk)
@@ -185,17 +183,27 @@ class TestPasswordChange:
 
     def test_weak_new_password(self, person):
         with pytest.raises(DomainError) as exc:
-            services.account_change_password(account=person, old_password=PASSWORD, new_password="123")
+            services.account_change_password(
+                account=person, old_password=PASSWORD, new_password="123"
+            )
         assert code_of(exc) == "password_weak"
 
 
 class TestProfile:
     def test_update(self, person):
         services.profile_update(
-            account=person, actor=person, display_name=" Alice  A. ", bio="Hi", link="https://a.example"
+            account=person,
+            actor=person,
+            display_name=" Alice  A. ",
+            bio="Hi",
+            link="https://a.example",
         )
         person.refresh_from_db()
-        assert (person.display_name, person.bio, person.link) == ("Alice A.", "Hi", "https://a.example")
+        assert (person.display_name, person.bio, person.link) == (
+            "Alice A.",
+            "Hi",
+            "https://a.example",
+        )
 
     def test_bio_over_length(self, person):
         with pytest.raises(DomainError) as exc:
@@ -204,7 +212,8 @@ class TestProfile:
         services.profile_update(account=person, actor=person, bio="x" * 160)
 
     @pytest.mark.parametrize(
-        "link", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "ftp://x.example"]
+        "link",
+        ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "ftp://x.example"],
     )
     def test_link_must_be_http(self, person, link):
         with pytest.raises(DomainError) as exc:
@@ -236,7 +245,9 @@ class TestTokens:
 
     def test_tampered_secret(self, person):
         _, secret = services.token_create(account=person, name="laptop")
-        assert services.token_authenticate(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
+        assert (
+            services.token_authenticate(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
+        )
 
     def test_cannot_revoke_someone_elses(self, person, make_person):
         token, _ = services.token_create(account=person, name="laptop")
@@ -292,7 +303,9 @@ class TestOrganisations:
     def test_invite_twice_or_a_member(self, person, make_person):
         org = services.organisation_create(creator=person, handle="council", display_name="Council")
         make_person("bob")
-        services.organisation_invite(organisation=org, actor=person, invitee_handle="bob", role="editor")
+        services.organisation_invite(
+            organisation=org, actor=person, invitee_handle="bob", role="editor"
+        )
         with pytest.raises(Conflict) as exc:
             services.organisation_invite(
                 organisation=org, actor=person, invitee_handle="bob", role="editor"

@@ -17,6 +17,10 @@ from .models import Account, Invitation, Membership, OrganisationAction
 from .services import organisation_set_verified
 
 
+class AuthenticatedHttpRequest(HttpRequest):
+    user: Account
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "organisation"
@@ -26,25 +30,48 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Account, site=admin_site)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["handle", "display_name", "kind", "verified", "age_band", "home_region", "state"]
+    list_display = [
+        "handle",
+        "display_name",
+        "kind",
+        "verified",
+        "age_band",
+        "home_region",
+        "state",
+    ]
     list_filter = ["kind", "verified", "age_band", "home_region", "state", "is_staff"]
     search_fields = ["handle", "display_name"]
     readonly_fields = ["handle", "kind", "home_region", "age_band", "date_joined", "verified"]
     fields = [
-        "handle", "display_name", "bio", "link", "kind", "home_region", "age_band", "state",
-        "verified", "is_active", "is_staff", "is_superuser", "date_joined",
+        "handle",
+        "display_name",
+        "bio",
+        "link",
+        "kind",
+        "home_region",
+        "age_band",
+        "state",
+        "verified",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "date_joined",
     ]
     actions = ["verify", "unverify"]
 
     def get_inlines(self, request: HttpRequest, obj: Account | None = None) -> list[type]:
         return [MembershipInline] if obj is not None and obj.is_organisation else []
 
-    def _set_verified(self, request: HttpRequest, queryset: QuerySet[Account], value: bool) -> None:
+    def _set_verified(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[Account], value: bool
+    ) -> None:
         done = 0
         for organisation in queryset:
             try:
                 organisation_set_verified(
-                    organisation=organisation, actor=request.user, verified=value  # type: ignore[arg-type]
+                    organisation=organisation,
+                    actor=request.user,
+                    verified=value,
                 )
                 done += 1
             except DomainError as exc:
@@ -53,11 +80,11 @@ class AccountAdmin(admin.ModelAdmin):
             self.message_user(request, f"{done} organisation(s) updated.")
 
     @admin.action(description="Mark selected organisations as verified")
-    def verify(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+    def verify(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Account]) -> None:
         self._set_verified(request, queryset, True)
 
     @admin.action(description="Remove verification from selected organisations")
-    def unverify(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+    def unverify(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Account]) -> None:
         self._set_verified(request, queryset, False)
 
 

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import File, Router, Status, UploadedFile
 
 from townhall.accounts.backends import client_ip
+from townhall.api.auth import AuthedRequest
 from townhall.api.errors import error_responses
 from townhall.regions.selectors import region_get, region_summary
 
@@ -81,8 +82,10 @@ def token_create_with_credentials(
     return Status(201, _created(token, secret))
 
 
-@router.get("/tokens", response={200: list[TokenOut], **error_responses(401)}, summary="List my tokens")
-def token_list(request: HttpRequest) -> list[TokenOut]:
+@router.get(
+    "/tokens", response={200: list[TokenOut], **error_responses(401)}, summary="List my tokens"
+)
+def token_list(request: AuthedRequest) -> list[TokenOut]:
     return [TokenOut.from_token(t) for t in selectors.token_list(account=request.auth)]
 
 
@@ -91,7 +94,7 @@ def token_list(request: HttpRequest) -> list[TokenOut]:
     response={201: TokenCreatedOut, **error_responses(400, 401, 403, 409)},
     summary="Create a token for the signed-in account",
 )
-def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
+def token_create(request: AuthedRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     token, secret = services.token_create(account=request.auth, name=payload.name)
     return Status(201, _created(token, secret))
 
@@ -101,12 +104,12 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
     response={200: TokenOut, **error_responses(401, 403, 404)},
     summary="Revoke a token",
 )
-def token_revoke(request: HttpRequest, token_id: int) -> TokenOut:
+def token_revoke(request: AuthedRequest, token_id: int) -> TokenOut:
     return TokenOut.from_token(services.token_revoke(account=request.auth, token_id=token_id))
 
 
 @router.get("/me", response={200: MeOut, **error_responses(401)}, summary="The signed-in account")
-def me(request: HttpRequest) -> MeOut:
+def me(request: AuthedRequest) -> MeOut:
     return me_out(request.auth)
 
 
@@ -115,7 +118,7 @@ def me(request: HttpRequest) -> MeOut:
     response={200: MeOut, **error_responses(400, 401, 403)},
     summary="Update my profile (display name, bio, link)",
 )
-def me_update(request: HttpRequest, payload: ProfileIn) -> MeOut:
+def me_update(request: AuthedRequest, payload: ProfileIn) -> MeOut:
     account = services.profile_update(
         account=request.auth, actor=request.auth, **payload.model_dump(exclude_unset=True)
     )
@@ -127,7 +130,7 @@ def me_update(request: HttpRequest, payload: ProfileIn) -> MeOut:
     response={204: None, **error_responses(400, 401, 403)},
     summary="Change my password; other sessions are signed out",
 )
-def me_password(request: HttpRequest, payload: PasswordIn) -> Status[None]:
+def me_password(request: AuthedRequest, payload: PasswordIn) -> Status[None]:
     services.account_change_password(
         account=request.auth, old_password=payload.old_password, new_password=payload.new_password
     )
@@ -139,7 +142,7 @@ def me_password(request: HttpRequest, payload: PasswordIn) -> Status[None]:
     response={200: ProfileOut, **error_responses(400, 401, 403)},
     summary="Upload my avatar (JPEG, PNG, WebP or GIF; re-encoded, metadata removed)",
 )
-def me_avatar(request: HttpRequest, avatar: File[UploadedFile]) -> ProfileOut:
+def me_avatar(request: AuthedRequest, avatar: File[UploadedFile]) -> ProfileOut:
     account = services.avatar_set(account=request.auth, actor=request.auth, upload=avatar)
     return ProfileOut.from_account(account)
 

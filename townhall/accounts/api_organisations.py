@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import File, Router, Status, UploadedFile
 
+from townhall.api.auth import AuthedRequest
 from townhall.api.errors import error_responses
 from townhall.errors import Forbidden
 
@@ -30,7 +30,9 @@ def _team(organisation: Account, viewer: Account) -> TeamOut:
     is_member = services.role_of(organisation, viewer) is not None
     return TeamOut(
         organisation=ProfileOut.from_account(organisation),
-        members=[MemberOut.from_membership(m) for m in selectors.team_list(organisation=organisation)],
+        members=[
+            MemberOut.from_membership(m) for m in selectors.team_list(organisation=organisation)
+        ],
         pending_invitations=[
             InvitationOut.from_invitation(i)
             for i in selectors.invitation_list_pending(organisation=organisation)
@@ -45,7 +47,7 @@ def _team(organisation: Account, viewer: Account) -> TeamOut:
     response={201: TeamOut, **error_responses(400, 401, 403, 409)},
     summary="Create an organisation; you become its first owner",
 )
-def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status[TeamOut]:
+def organisation_create(request: AuthedRequest, payload: OrganisationIn) -> Status[TeamOut]:
     organisation = services.organisation_create(creator=request.auth, **payload.model_dump())
     return Status(201, _team(organisation, request.auth))
 
@@ -55,7 +57,7 @@ def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status
     response={200: TeamOut, **error_responses(401, 404)},
     summary="An organisation and its team (pending invitations for members only)",
 )
-def organisation_team(request: HttpRequest, handle: str) -> TeamOut:
+def organisation_team(request: AuthedRequest, handle: str) -> TeamOut:
     return _team(selectors.organisation_get(handle=handle), request.auth)
 
 
@@ -64,7 +66,7 @@ def organisation_team(request: HttpRequest, handle: str) -> TeamOut:
     response={200: ProfileOut, **error_responses(400, 401, 403, 404)},
     summary="Update the organisation's profile (owner or admin)",
 )
-def organisation_update(request: HttpRequest, handle: str, payload: ProfileIn) -> ProfileOut:
+def organisation_update(request: AuthedRequest, handle: str, payload: ProfileIn) -> ProfileOut:
     organisation = services.profile_update(
         account=selectors.organisation_get(handle=handle),
         actor=request.auth,
@@ -79,7 +81,7 @@ def organisation_update(request: HttpRequest, handle: str, payload: ProfileIn) -
     summary="Upload the organisation's avatar (owner or admin)",
 )
 def organisation_avatar(
-    request: HttpRequest, handle: str, avatar: File[UploadedFile]
+    request: AuthedRequest, handle: str, avatar: File[UploadedFile]
 ) -> ProfileOut:
     organisation = services.avatar_set(
         account=selectors.organisation_get(handle=handle), actor=request.auth, upload=avatar
@@ -92,7 +94,7 @@ def organisation_avatar(
     response={200: ProfileOut, **error_responses(400, 401, 403, 404)},
     summary="Set or clear the verified flag (staff only)",
 )
-def organisation_verify(request: HttpRequest, handle: str, payload: VerificationIn) -> ProfileOut:
+def organisation_verify(request: AuthedRequest, handle: str, payload: VerificationIn) -> ProfileOut:
     organisation = services.organisation_set_verified(
         organisation=selectors.organisation_get(handle=handle),
         actor=request.auth,
@@ -106,7 +108,7 @@ def organisation_verify(request: HttpRequest, handle: str, payload: Verification
     response={200: list[ActionOut], **error_responses(401, 403, 404)},
     summary="Who did what for the organisation, newest first (members only)",
 )
-def organisation_actions(request: HttpRequest, handle: str) -> list[ActionOut]:
+def organisation_actions(request: AuthedRequest, handle: str) -> list[ActionOut]:
     organisation = selectors.organisation_get(handle=handle)
     if services.role_of(organisation, request.auth) is None:
         raise Forbidden("not_a_member", "You are not a member of this organisation.")
@@ -122,7 +124,7 @@ def organisation_actions(request: HttpRequest, handle: str) -> list[ActionOut]:
     summary="Invite a person by handle (owner or admin; only owners invite owners)",
 )
 def organisation_invite(
-    request: HttpRequest, handle: str, payload: InviteIn
+    request: AuthedRequest, handle: str, payload: InviteIn
 ) -> Status[InvitationOut]:
     invitation = services.organisation_invite(
         organisation=selectors.organisation_get(handle=handle),
@@ -138,7 +140,7 @@ def organisation_invite(
     response={200: InvitationOut, **error_responses(401, 403, 404, 409)},
     summary="Withdraw a pending invitation (owner or admin)",
 )
-def organisation_uninvite(request: HttpRequest, handle: str, invitation_id: int) -> InvitationOut:
+def organisation_uninvite(request: AuthedRequest, handle: str, invitation_id: int) -> InvitationOut:
     selectors.organisation_get(handle=handle)
     invitation = services.invitation_revoke(invitation_id=invitation_id, actor=request.auth)
     return InvitationOut.from_invitation(invitation)
@@ -150,7 +152,7 @@ def organisation_uninvite(request: HttpRequest, handle: str, invitation_id: int)
     summary="Change a member's role (owner or admin; only owners touch the owner role)",
 )
 def member_change_role(
-    request: HttpRequest, handle: str, member: str, payload: RoleIn
+    request: AuthedRequest, handle: str, member: str, payload: RoleIn
 ) -> MemberOut:
     membership = services.membership_change_role(
         organisation=selectors.organisation_get(handle=handle),
@@ -166,7 +168,7 @@ def member_change_role(
     response={204: None, **error_responses(401, 403, 404, 409)},
     summary="Remove a member, or leave the team yourself",
 )
-def member_remove(request: HttpRequest, handle: str, member: str) -> Status[None]:
+def member_remove(request: AuthedRequest, handle: str, member: str) -> Status[None]:
     services.membership_remove(
         organisation=selectors.organisation_get(handle=handle),
         actor=request.auth,
@@ -180,9 +182,10 @@ def member_remove(request: HttpRequest, handle: str, member: str) -> Status[None
     response={200: list[InvitationOut], **error_responses(401)},
     summary="My pending invitations",
 )
-def invitation_list(request: HttpRequest) -> list[InvitationOut]:
+def invitation_list(request: AuthedRequest) -> list[InvitationOut]:
     return [
-        InvitationOut.from_invitation(i) for i in selectors.invitation_list_for(account=request.auth)
+        InvitationOut.from_invitation(i)
+        for i in selectors.invitation_list_for(account=request.auth)
     ]
 
 
@@ -191,7 +194,7 @@ def invitation_list(request: HttpRequest) -> list[InvitationOut]:
     response={200: InvitationOut, **error_responses(401, 404, 409)},
     summary="Accept an invitation to a team",
 )
-def invitation_accept(request: HttpRequest, invitation_id: int) -> InvitationOut:
+def invitation_accept(request: AuthedRequest, invitation_id: int) -> InvitationOut:
     invitation = services.invitation_respond(
         invitation_id=invitation_id, account=request.auth, accept=True
     )
@@ -203,7 +206,7 @@ def invitation_accept(request: HttpRequest, invitation_id: int) -> InvitationOut
     response={200: InvitationOut, **error_responses(401, 404, 409)},
     summary="Decline an invitation to a team",
 )
-def invitation_decline(request: HttpRequest, invitation_id: int) -> InvitationOut:
+def invitation_decline(request: AuthedRequest, invitation_id: int) -> InvitationOut:
     invitation = services.invitation_respond(
         invitation_id=invitation_id, account=request.auth, accept=False
     )

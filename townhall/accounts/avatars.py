@@ -42,7 +42,7 @@ def render_avatar(upload: Any) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
+            image: Image.Image = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
             width, height = image.size
             # Checked before decoding: a bomb declares huge dimensions in a few bytes.
             if width * height > max_pixels:
@@ -54,7 +54,13 @@ def render_avatar(upload: Any) -> bytes:
             image.load()
     except DomainError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DomainError.for_field(
+            "avatar",
+            "image_too_large",
+            f"The image declares more than {max_pixels:,} pixels and was not decoded.",
+        ) from None
+    except UnidentifiedImageError:
         raise DomainError.for_field(
             "avatar", "not_an_image", "The avatar must be a JPEG, PNG, WebP or GIF image."
         ) from None

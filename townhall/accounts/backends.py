@@ -22,7 +22,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 class RegionBackend(ModelBackend):
     """Log-in by handle or e-mail; permissions as Django's ModelBackend."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -34,7 +34,7 @@ class AccountManager(BaseUserManager["Account"]):
         return account_sign_up(handle=handle, password=password or "", **extra)
 
     def create_superuser(self, handle: str, password: str | None = None, **extra: Any) -> Account:
-        from .services import account_sign_up, account_set_staff
+        from .services import account_set_staff, account_sign_up
 
         account = account_sign_up(
             handle=handle,
@@ -64,7 +64,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
     # The password hash is protected data and lives in the home region (Identity.password);
     # last-login times are activity data and are not kept on the public row either.
     password = None  # type: ignore[assignment]
-    last_login = None  # type: ignore[assignment]
+    last_login = None
 
     handle = models.CharField(max_length=24, unique=True)
     display_name = models.CharField(max_length=50)
@@ -113,7 +113,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
     def set_password(self, raw_password: str | None) -> None:
         raise NotImplementedError("Passwords live in the home region: use account_change_password")
 
-    def check_password(self, raw_password: str) -> bool:
+    def check_password(self, raw_password: str | None) -> bool:
         raise NotImplementedError("Passwords live in the home region: use the RegionBackend")
 
     def has_usable_password(self) -> bool:
@@ -190,7 +190,9 @@ class Invitation(models.Model):
         REVOKED = "revoked", "Revoked"
 
     organisation = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations")
-    invitee = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invitations_received")
+    invitee = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="invitations_received"
+    )
     invited_by = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     role = models.CharField(max_length=8, choices=Role.choices)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)

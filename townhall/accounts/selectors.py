@@ -65,7 +65,9 @@ def organisation_list_for(*, account: Account) -> QuerySet[Membership]:
     )
 
 
-def organisation_action_list(*, organisation: Account, limit: int = 50) -> QuerySet[OrganisationAction]:
+def organisation_action_list(
+    *, organisation: Account, limit: int = 50
+) -> QuerySet[OrganisationAction]:
     return OrganisationAction.objects.filter(organisation=organisation).select_related(
         "actor", "subject"
     )[:limit]

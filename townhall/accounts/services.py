@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from .ratelimit import check_rate
 MAX_ACTIVE_TOKENS = 20
 TOKEN_PREFIX = "th"
 # A password hash computed once, so that log-in for an unknown account costs the same time.
-_DUMMY_PASSWORD = "townhall-timing-equaliser"  # noqa: S105
+_DUMMY_PASSWORD = "townhall-timing-equaliser"
 
 
 def email_digest(email: str) -> str:
@@ -45,7 +46,7 @@ def _find_identity_by_email(email: str) -> tuple[Region, Identity] | None:
     return None
 
 
-def _collect(errors: dict[str, DomainError], field: str, check: partial[object]) -> object:
+def _collect[T](errors: dict[str, DomainError], field: str, check: Callable[[], T]) -> T | None:
     try:
         return check()
     except DomainError as exc:
@@ -270,7 +271,9 @@ def token_create(*, account: Account, name: str) -> tuple[ApiToken, str]:
     """Create a token; the secret is returned once and only its hash is kept."""
     name = " ".join((name or "").split())
     if not name or len(name) > 64:
-        raise DomainError.for_field("name", "token_name_invalid", "Name the token (1-64 characters).")
+        raise DomainError.for_field(
+            "name", "token_name_invalid", "Name the token (1-64 characters)."
+        )
     if account.is_organisation:
         raise Forbidden("not_allowed", "Organisations act through their members' tokens.")
     tokens = in_home_region(ApiToken, account)
@@ -335,7 +338,11 @@ def _record(
 ) -> None:
     if organisation.is_organisation:
         OrganisationAction.objects.create(
-            organisation=organisation, actor=actor, action=action, subject=subject, detail=detail or {}
+            organisation=organisation,
+            actor=actor,
+            action=action,
+            subject=subject,
+            detail=detail or {},
         )
 
 

@@ -15,14 +15,75 @@ from .models import Account
 
 HANDLE_RE = re.compile(r"^[a-z0-9_.]{3,24}$")
 RESERVED_HANDLES = frozenset(
-    """
-    about abuse account accounts admin administrator api app apps assets auth blog contact
-    docs download explore feed feeds following foryou help home hashtag hashtags info legal login
-    logout me media moderator moderation new news null official organisation organisations
-    organization organizations password privacy profile report root search security settings
-    signin signout signup static staff status support system terms townhall transparency upload
-    uploads user users video videos webmaster www
-    """.split()
+    [
+        "about",
+        "abuse",
+        "account",
+        "accounts",
+        "admin",
+        "administrator",
+        "api",
+        "app",
+        "apps",
+        "assets",
+        "auth",
+        "blog",
+        "contact",
+        "docs",
+        "download",
+        "explore",
+        "feed",
+        "feeds",
+        "following",
+        "foryou",
+        "help",
+        "home",
+        "hashtag",
+        "hashtags",
+        "info",
+        "legal",
+        "login",
+        "logout",
+        "me",
+        "media",
+        "moderator",
+        "moderation",
+        "new",
+        "news",
+        "null",
+        "official",
+        "organisation",
+        "organisations",
+        "organization",
+        "organizations",
+        "password",
+        "privacy",
+        "profile",
+        "report",
+        "root",
+        "search",
+        "security",
+        "settings",
+        "signin",
+        "signout",
+        "signup",
+        "static",
+        "staff",
+        "status",
+        "support",
+        "system",
+        "terms",
+        "townhall",
+        "transparency",
+        "upload",
+        "uploads",
+        "user",
+        "users",
+        "video",
+        "videos",
+        "webmaster",
+        "www",
+    ]
 )
 MINIMUM_AGE = 13
 BIO_MAX = 160
@@ -42,7 +103,9 @@ def clean_handle(raw: str) -> str:
 
 def check_handle_available(handle: str, *, reserved_ok: bool = False) -> None:
     if not reserved_ok and handle in RESERVED_HANDLES:
-        raise DomainError.for_field("handle", "handle_reserved", f"The handle '{handle}' is reserved.")
+        raise DomainError.for_field(
+            "handle", "handle_reserved", f"The handle '{handle}' is reserved."
+        )
     if Account.objects.filter(handle__iexact=handle).exists():
         raise DomainError.for_field("handle", "handle_taken", f"The handle '{handle}' is taken.")
 
@@ -50,7 +113,9 @@ def check_handle_available(handle: str, *, reserved_ok: bool = False) -> None:
 def clean_display_name(raw: str) -> str:
     name = " ".join((raw or "").split())
     if not name:
-        raise DomainError.for_field("display_name", "display_name_required", "Enter a display name.")
+        raise DomainError.for_field(
+            "display_name", "display_name_required", "Enter a display name."
+        )
     if len(name) > DISPLAY_NAME_MAX:
         raise DomainError.for_field(
             "display_name",
@@ -110,7 +175,9 @@ def clean_date_of_birth(value: dt.date | None, today: dt.date) -> dt.date:
     return value
 
 
-def clean_password(password: str, *, handle: str = "", display_name: str = "", email: str = "") -> str:
+def clean_password(
+    password: str, *, handle: str = "", display_name: str = "", email: str = ""
+) -> str:
     # The similarity validator reads these attributes and the model's field names.
     subject = Account(handle=handle, display_name=display_name)
     subject.email = email  # type: ignore[attr-defined]
@@ -125,7 +192,9 @@ def clean_bio(raw: str) -> str:
     bio = (raw or "").strip()
     if len(bio) > BIO_MAX:
         raise DomainError.for_field(
-            "bio", "bio_too_long", f"A bio is at most {BIO_MAX} characters; this one has {len(bio)}."
+            "bio",
+            "bio_too_long",
+            f"A bio is at most {BIO_MAX} characters; this one has {len(bio)}.",
         )
     return bio
 

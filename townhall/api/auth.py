@@ -7,7 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from townhall.accounts.models import Account
 from townhall.accounts.services import token_authenticate
+
+
+class AuthedRequest(HttpRequest):
+    """The request of an authenticated API operation: ``auth`` is the signed-in account."""
+
+    auth: Account
 
 
 class TokenAuth(HttpBearer):

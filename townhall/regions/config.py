@@ -86,7 +86,8 @@ def parse_regions(
     spec = _load_json(raw, "TOWNHALL_REGIONS") if raw else DEFAULT_REGIONS
     if not isinstance(spec, dict) or not spec:
         raise ImproperlyConfigured(
-            'TOWNHALL_REGIONS must be a non-empty JSON object such as {"uk": {"jurisdiction": "GB"}}'
+            "TOWNHALL_REGIONS must be a non-empty JSON object such as "
+            '{"uk": {"jurisdiction": "GB"}}'
         )
     regions: dict[str, Region] = {}
     for code, entry in spec.items():
@@ -100,7 +101,8 @@ def parse_regions(
         unknown = set(entry) - REGION_KEYS
         if unknown:
             raise ImproperlyConfigured(
-                f"Region {code!r} in TOWNHALL_REGIONS has unknown keys: {', '.join(sorted(unknown))}"
+                f"Region {code!r} in TOWNHALL_REGIONS has unknown keys: "
+                f"{', '.join(sorted(unknown))}"
             )
         jurisdiction = str(entry.get("jurisdiction", "")).upper()
         if not is_country_code(jurisdiction):
@@ -110,7 +112,7 @@ def parse_regions(
             )
         if entry.get("database"):
             try:
-                database = dj_database_url.parse(str(entry["database"]))
+                database: dict[str, Any] = dict(dj_database_url.parse(str(entry["database"])))
             except Exception as exc:
                 raise ImproperlyConfigured(
                     f"Region {code!r} in TOWNHALL_REGIONS: database URL is not usable ({exc})"

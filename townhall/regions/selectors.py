@@ -31,7 +31,7 @@ def region_list() -> list[Region]:
 
 def region_get(code: str) -> Region:
     try:
-        return settings.TOWNHALL_REGIONS[code]  # type: ignore[no-any-return]
+        return settings.TOWNHALL_REGIONS[code]
     except KeyError:
         raise UnknownRegion(code) from None
 
@@ -42,7 +42,7 @@ def region_for_country(country: str | None) -> Region:
     return region_get(code or settings.TOWNHALL_DEFAULT_REGION)
 
 
-def in_region(model: type[M], region: Region | str) -> Manager[M]:
+def in_region[M: Model](model: type[M], region: Region | str) -> Manager[M]:
     """A manager for a protected model, bound to one region's database."""
     if not is_protected(model):
         raise TypeError(f"{model._meta.label} is not protected data; use its default manager")
@@ -52,7 +52,7 @@ def in_region(model: type[M], region: Region | str) -> Manager[M]:
     return manager
 
 
-def in_home_region(model: type[M], account: Account) -> Manager[M]:
+def in_home_region[M: Model](model: type[M], account: Account) -> Manager[M]:
     """A manager for a protected model, bound to ``account``'s home region."""
     return in_region(model, account.home_region)
 

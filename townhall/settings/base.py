@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -65,7 +66,7 @@ SQLITE_OPTIONS = {
     "timeout": 20,
 }
 
-_default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+_default_db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=0))
 if _default_db["ENGINE"].endswith("sqlite3"):
     _default_db.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 
@@ -81,7 +82,7 @@ TOWNHALL_REGION_BY_COUNTRY = parse_country_policy(
     env("TOWNHALL_REGION_BY_COUNTRY"), TOWNHALL_REGIONS
 )
 
-DATABASES = {"default": _default_db}
+DATABASES: dict[str, dict[str, Any]] = {"default": _default_db}
 for _region in TOWNHALL_REGIONS.values():
     DATABASES[_region.db_alias] = _region.database
 DATABASE_ROUTERS = ["townhall.regions.router.RegionRouter"]
@@ -123,6 +124,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -209,7 +211,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # process); TOWNHALL_CACHE_URL=redis://... moves it to Redis.
 CACHE_URL = env("TOWNHALL_CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 elif CACHE_URL in ("", "db"):
     CACHES = {
         "default": {

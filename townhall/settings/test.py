@@ -17,11 +17,11 @@ os.environ.setdefault("TOWNHALL_DEFAULT_REGION", "uk")
 os.environ.setdefault("TOWNHALL_REGION_BY_COUNTRY", '{"US": "us", "SG": "sg", "MY": "sg"}')
 os.environ.setdefault("TOWNHALL_CACHE_URL", "locmem")
 
-from .base import *  # noqa: E402, F403
-from .base import VAR_DIR  # noqa: E402
+from .base import *  # noqa: F403
+from .base import VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"
-STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "public")  # noqa: F405
+STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "public")  # type: ignore[index]  # noqa: F405
 TOWNHALL_AUTH_RATE = 1000

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from townhall.accounts import services
 from townhall.accounts.models import Account, Role
 
-DEMO_PASSWORD = "townhall-demo-2026"  # noqa: S105  (printed for the person running the demo)
+DEMO_PASSWORD = "townhall-demo-2026"
 
 PEOPLE = [
     # handle, display name, age in years, country, role in the organisation
@@ -48,7 +48,9 @@ def _born(years: int) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Load demo accounts: Example Parliament with a team of three, and people of every age band."
+    help = (
+        "Load demo accounts: Example Parliament with a team of three, and people of every age band."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true")
@@ -69,7 +71,9 @@ class Command(BaseCommand):
                     reserved_ok=True,
                 )
                 services.avatar_set(
-                    account=account, actor=account, upload=_avatar(handle, COLOURS[i % len(COLOURS)])
+                    account=account,
+                    actor=account,
+                    upload=_avatar(handle, COLOURS[i % len(COLOURS)]),
                 )
             people[handle] = account
 
