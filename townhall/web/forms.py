@@ -33,9 +33,15 @@ def country_choices() -> list[tuple[str, str]]:
     return [("", "Not stated"), *countries]
 
 
-def add_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Show a service's error next to the fields it names, and at the top otherwise."""
-    for field, message in error.fields.items():
+def add_domain_error(
+    form: forms.Form, error: DomainError, *, aliases: dict[str, str] | None = None
+) -> None:
+    """Show a service's error next to the fields it names, and at the top otherwise.
+
+    ``aliases`` maps a service's field name to the form's where they differ.
+    """
+    for name, message in error.fields.items():
+        field = (aliases or {}).get(name, name)
         form.add_error(field if field in form.fields else None, message)
     if not error.fields:
         form.add_error(None, error.message)
@@ -82,7 +88,7 @@ class SignUpForm(forms.Form):
         country.choices = country_choices()
         regions = ", ".join(region.name for region in region_list())
         country.help_text = (
-            "Optional. By this site's policy your country decides your home region: the one "
+            "By this site's policy your country decides your home region: the one "
             f"place your private data is kept (this site keeps data in: {regions})."
         )
 

@@ -297,7 +297,8 @@ def settings_password(request: HttpRequest) -> HttpResponse:
             new_password=form.cleaned_data["new_password"],
         )
     except DomainError as error:
-        add_domain_error(form, error)
+        # The password rules name the field "password"; here it is the new one.
+        add_domain_error(form, error, aliases={"password": "new_password"})
         return render(request, template, {"form": form}, status=form_status(error))
     update_session_auth_hash(request, me)
     messages.success(request, "Your password is changed. Other sessions have been logged out.")
