@@ -114,6 +114,7 @@ for _region in TOWNHALL_REGIONS.values():
 INSTALLED_APPS = [
     "townhall.accounts",
     "townhall.regions",
+    "townhall.audit",
     "townhall.api",
     "townhall.web",
     "django.contrib.admin",
