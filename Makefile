@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/townhall keys init
 	$(BIN)/townhall migrate --verbosity 0
 	$(BIN)/townhall demo_data
 	@echo "Starting a background worker and the server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
@@ -32,6 +33,7 @@ demo: $(STAMP)
 		$(BIN)/townhall serve --host $(HOST) --port $(PORT)
 
 migrate: $(STAMP)
+	$(BIN)/townhall keys init
 	$(BIN)/townhall migrate
 
 serve: $(STAMP)

@@ -11,6 +11,7 @@ def test_check_deploy_is_clean(tmp_path):
         DJANGO_SETTINGS_MODULE="townhall.settings.production",
         TOWNHALL_SECRET_KEY="x7#Kq2!vLp9@Zr4$Wm8^Tn3&Yb6*Hc1(Jd5)Fg0-Se2+Ua7=Qi9",
         TOWNHALL_ALLOWED_HOSTS="townhall.example.org",
+        TOWNHALL_KEK_LOCAL="ixjtFmsK4SC560dxC7w3wmMyYRqm46/+Go7a2lAtpUU=",
         TOWNHALL_VAR_DIR=str(tmp_path),
     )
     result = subprocess.run(

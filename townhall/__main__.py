@@ -25,6 +25,18 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"townhall: configuration error: {exc}\n")
         raise SystemExit(2) from None
 
+    if len(argv) > 1 and argv[1] in ("serve", "worker"):
+        # No plaintext fallback: a missing or wrong key stops a server or worker before it starts.
+        import django
+
+        from townhall.regions.checks import verify_region_keys
+
+        django.setup()
+        try:
+            verify_region_keys()
+        except ImproperlyConfigured as exc:
+            sys.stderr.write(f"townhall: key error: {exc}\n")
+            raise SystemExit(2) from None
     if len(argv) > 1 and argv[1] == "worker":
         argv[1] = "db_worker"
     if (

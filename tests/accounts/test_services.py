@@ -6,6 +6,8 @@ from django.test import override_settings
 
 from townhall.accounts import services
 from townhall.accounts.models import Account, ApiToken, Identity, Role
+from townhall.accounts.selectors import identity_get
+from townhall.audit.gateway import Actor, open_vault
 from townhall.errors import Conflict, DomainError, Forbidden, NotAuthenticated, RateLimited
 from townhall.regions.selectors import in_home_region
 
@@ -37,9 +39,13 @@ class TestSignUp:
         assert account.handle == "alice"
         assert account.home_region == "us"
         assert account.age_band == Account.AgeBand.ADULT
-        identity = in_home_region(Identity, account).get(account_id=account.pk)
+        identity = identity_get(account=account)
         assert identity.email == "alice@example.org"
         assert identity.date_of_birth == dt.date(1990, 1, 1)
+        # At rest, the row holds ciphertexts only.
+        row = in_home_region(Identity, account).get(account_id=account.pk)
+        assert b"alice@example.org" not in bytes(row.email)
+        assert b"1990" not in bytes(row.date_of_birth)
 
     def test_home_region_defaults_when_country_is_not_mapped(self):
         assert sign_up(country="FR").home_region == "uk"
@@ -121,9 +127,10 @@ class TestSignUp:
     @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"])
     def test_password_hashed_with_argon2(self):
         account = sign_up()
-        identity = in_home_region(Identity, account).get(account_id=account.pk)
-        assert identify_hasher(identity.password).algorithm == "argon2"
-        assert PASSWORD not in identity.password
+        vault = open_vault(subject=account, actor=Actor.itself(account), purpose="service_delivery")
+        password_hash = vault.open(vault.rows(Identity).get(), "password")
+        assert identify_hasher(password_hash).algorithm == "argon2"
+        assert PASSWORD not in password_hash
 
     def test_base_settings_use_argon2_first(self):
         from townhall.settings import base
@@ -145,8 +152,7 @@ class TestAuthenticate:
 
     def test_records_login_ip_in_home_region(self, person):
         services.account_authenticate(login="alice", password=PASSWORD, ip="192.0.2.7")
-        identity = in_home_region(Identity, person).get(account_id=person.pk)
-        assert identity.last_login_ip == "192.0.2.7"
+        assert identity_get(account=person).last_login_ip == "192.0.2.7"
 
     def test_rate_limited(self, person, settings):
         settings.TOWNHALL_AUTH_RATE = 3
@@ -232,7 +238,9 @@ class TestTokens:
     def test_create_authenticate_revoke(self, person):
         token, secret = services.token_create(account=person, name="laptop")
         assert secret.startswith(f"th_{person.home_region}_")
-        assert secret.split("_", 3)[3] not in token.secret_hash
+        row = in_home_region(ApiToken, person).get(pk=token.pk)
+        assert secret.split("_", 3)[3] not in row.secret_hash
+        assert b"laptop" not in bytes(row.name)
         assert services.token_authenticate(secret) == person
         services.token_revoke(account=person, token_id=token.pk)
         assert services.token_authenticate(secret) is None

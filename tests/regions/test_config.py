@@ -76,7 +76,7 @@ def test_unknown_region_in_policy_or_default():
         parse_country_policy('{"QQ": "uk"}', regions)
 
 
-def run_check(tmp_path, **env):
+def run_check(tmp_path, *args, **env):
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TOWNHALL_")},
         "DJANGO_SETTINGS_MODULE": "townhall.settings.base",
@@ -84,7 +84,7 @@ def run_check(tmp_path, **env):
         **env,
     }
     return subprocess.run(
-        [sys.executable, "-m", "townhall", "check"],
+        [sys.executable, "-m", "townhall", *(args or ("check",))],
         env=environment,
         capture_output=True,
         text=True,
@@ -103,6 +103,45 @@ def test_start_up_stops_on_an_unknown_region(tmp_path):
     assert "Traceback" not in result.stderr.splitlines()[-1]
 
 
-def test_start_up_succeeds_with_good_regions(tmp_path):
-    result = run_check(tmp_path, TOWNHALL_REGIONS='{"uk": {"jurisdiction": "GB"}}')
+def test_start_up_succeeds_with_good_regions_and_keys(tmp_path):
+    regions = '{"uk": {"jurisdiction": "GB"}}'
+    assert run_check(tmp_path, "keys", "init", TOWNHALL_REGIONS=regions).returncode == 0
+    result = run_check(tmp_path, TOWNHALL_REGIONS=regions)
     assert result.returncode == 0, result.stderr
+
+
+def test_start_up_stops_without_a_key(tmp_path):
+    result = run_check(tmp_path, TOWNHALL_REGIONS='{"uk": {"jurisdiction": "GB"}}')
+    assert result.returncode != 0
+    assert "No key-encryption key for region 'uk'" in result.stderr
+    assert "townhall keys init" in result.stderr
+
+
+def test_start_up_stops_on_a_malformed_key(tmp_path):
+    result = run_check(
+        tmp_path, TOWNHALL_REGIONS='{"uk": {"jurisdiction": "GB"}}', TOWNHALL_KEK_UK="c2hvcnQ="
+    )
+    assert result.returncode != 0
+    assert "TOWNHALL_KEK_UK must hold 32 bytes" in result.stderr
+
+
+def test_server_refuses_the_wrong_key(tmp_path):
+    """Keys made with one KEK, then the KEK file replaced: serve stops before starting."""
+    regions = '{"uk": {"jurisdiction": "GB"}}'
+    assert run_check(tmp_path, "keys", "init", TOWNHALL_REGIONS=regions).returncode == 0
+    assert run_check(tmp_path, "migrate", "-v0", TOWNHALL_REGIONS=regions).returncode == 0
+    made = run_check(
+        tmp_path,
+        "shell",
+        "-c",
+        "import datetime as dt; from townhall.accounts.services import account_sign_up as s; "
+        "s(handle='kim', display_name='Kim', email='kim@example.org', password='a long passphrase', "
+        "date_of_birth=dt.date(1990, 1, 1))",
+        TOWNHALL_REGIONS=regions,
+    )
+    assert made.returncode == 0, made.stderr
+    (tmp_path / "keys" / "kek-uk.key").unlink()
+    assert run_check(tmp_path, "keys", "init", TOWNHALL_REGIONS=regions).returncode != 0
+    result = run_check(tmp_path, "serve", "--port", "0", TOWNHALL_REGIONS=regions)
+    assert result.returncode == 2
+    assert "wrapped by key-encryption key" in result.stderr

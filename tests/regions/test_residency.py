@@ -37,7 +37,21 @@ def where(needle: str) -> dict[str, list[str]]:
     }
 
 
-def test_email_and_date_of_birth_live_only_in_the_home_region(make_person):
+def rows_of(model, account_id):
+    from townhall.regions.selectors import in_region, region_list
+
+    return {
+        r.code: n
+        for r in region_list()
+        if (n := in_region(model, r).filter(account_id=account_id).count())
+    }
+
+
+def test_protected_data_lives_only_in_the_home_region_and_only_encrypted(make_person):
+    from townhall.accounts.models import ApiToken, Identity
+    from townhall.accounts.selectors import identity_get
+    from townhall.regions.models import DataKey
+
     uk_person = make_person(
         "ukperson", email="uk.person@example.org", date_of_birth=dt.date(1987, 3, 14)
     )
@@ -48,12 +62,24 @@ def test_email_and_date_of_birth_live_only_in_the_home_region(make_person):
     token_create(account=us_person, name="residency-check")
     assert uk_person.home_region == "uk" and us_person.home_region == "us"
 
-    assert where("uk.person@example.org") == {"region_uk": ["accounts_identity.email"]}
-    assert where("1987-03-14") == {"region_uk": ["accounts_identity.date_of_birth"]}
-    assert where("us.person@example.org") == {"region_us": ["accounts_identity.email"]}
-    assert where("1979-11-02") == {"region_us": ["accounts_identity.date_of_birth"]}
-    assert where("198.51.100.23") == {"region_us": ["accounts_identity.last_login_ip"]}
-    assert where("residency-check") == {"region_us": ["accounts_apitoken.name"]}
+    # The rows are in the home region (and its keyring), nowhere else...
+    assert rows_of(Identity, uk_person.pk) == {"uk": 1}
+    assert rows_of(Identity, us_person.pk) == {"us": 1}
+    assert rows_of(ApiToken, us_person.pk) == {"us": 1}
+    assert rows_of(DataKey, us_person.pk) == {"us": 1}
+    # ...they open with the owner's key...
+    assert identity_get(account=us_person).email == "us.person@example.org"
+    assert identity_get(account=us_person).last_login_ip == "198.51.100.23"
+    # ...and no database holds any of the values in plaintext.
+    for needle in [
+        "uk.person@example.org",
+        "1987-03-14",
+        "us.person@example.org",
+        "1979-11-02",
+        "198.51.100.23",
+        "residency-check",
+    ]:
+        assert where(needle) == {}, needle
     # The public handle is in the default database only.
     assert list(where("usperson")) == ["default"]
 
@@ -95,6 +121,7 @@ def test_two_regions_in_two_sqlite_files(tmp_path):
         assert result.returncode == 0, result.stderr
         return result.stdout
 
+    townhall("keys", "init")
     townhall("migrate", "--verbosity", "0")
     townhall(
         "shell",
@@ -109,26 +136,32 @@ def test_two_regions_in_two_sqlite_files(tmp_path):
         "default": tmp_path / "townhall.sqlite3",
         "eu": tmp_path / "regions" / "eu.sqlite3",
         "au": tmp_path / "regions" / "au.sqlite3",
+        "eu keyring": tmp_path / "keys" / "eu-keyring.sqlite3",
+        "au keyring": tmp_path / "keys" / "au-keyring.sqlite3",
     }
 
-    def holds(name, needle):
-        with sqlite3.connect(files[name]) as db:  # reads through the WAL as well
-            rows = (
-                db.execute(
-                    "SELECT COUNT(*) FROM accounts_identity WHERE email = ? OR date_of_birth = ?",
-                    (needle, needle),
-                ).fetchone()
-                if name != "default"
-                else (0,)
-            )
-            dump = "\n".join(db.iterdump())
-        return rows[0] > 0 or needle in dump
+    def ids(name, table):
+        with sqlite3.connect(files[name]) as db:
+            return {row[0] for row in db.execute(f"SELECT account_id FROM {table}")}
 
-    for needle, home in [
-        ("sheila@example.au", "au"),
-        ("1991-07-09", "au"),
-        ("niamh@example.ie", "eu"),
-        ("1984-02-29", "eu"),
-    ]:
-        assert {name for name in files if holds(name, needle)} == {home}, needle
-    assert holds("default", "sheila")  # the public handle
+    def dump(name):
+        with sqlite3.connect(files[name]) as db:  # reads through the WAL as well
+            return "\n".join(db.iterdump())
+
+    with sqlite3.connect(files["default"]) as db:
+        account_ids = dict(db.execute("SELECT handle, id FROM accounts_account"))
+    assert ids("au", "accounts_identity") == {account_ids["sheila"]}
+    assert ids("eu", "accounts_identity") == {account_ids["niamh"]}
+    assert ids("au keyring", "regions_datakey") == {account_ids["sheila"]}
+    assert ids("eu keyring", "regions_datakey") == {account_ids["niamh"]}
+    for needle in ["sheila@example.au", "1991-07-09", "niamh@example.ie", "1984-02-29"]:
+        assert not [name for name in files if needle in dump(name)], needle
+    assert "sheila" in dump("default")  # the public handle
+    # Each identity opens with its owner's key, in its home region.
+    shown = townhall(
+        "shell",
+        "-c",
+        "from townhall.accounts.models import Account; from townhall.accounts.selectors import identity_get; "
+        "print(identity_get(account=Account.objects.get(handle='sheila')).email)",
+    )
+    assert shown.strip().splitlines()[-1] == "sheila@example.au"

@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from tests.conftest import PASSWORD, adult_dob
-from townhall.accounts.models import Account, Identity
-from townhall.regions.selectors import in_home_region
+from townhall.accounts.models import Account
+from townhall.accounts.selectors import identity_get
 
 
 def form(**overrides: Any) -> dict[str, str]:
@@ -44,8 +44,7 @@ def test_sign_up_logs_in_and_shows_the_profile(client: Client) -> None:
     assert response["Location"] == "/@newcomer"
     account = Account.objects.get(handle="newcomer")
     assert account.home_region == "us"
-    identity = in_home_region(Identity, account).get(account_id=account.pk)
-    assert identity.signup_ip == "127.0.0.1"
+    assert identity_get(account=account).signup_ip == "127.0.0.1"
     page = client.get("/@newcomer").content.decode()
     assert "Welcome, @newcomer" in page
     assert "Edit my profile" in page

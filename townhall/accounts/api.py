@@ -13,6 +13,7 @@ from townhall.regions.selectors import region_get, region_summary
 from . import selectors, services
 from .models import Account
 from .ratelimit import check_rate
+from .records import TokenInfo
 from .schemas import (
     CredentialsTokenIn,
     MeOut,
@@ -49,8 +50,8 @@ def me_out(account: Account) -> MeOut:
     )
 
 
-def _created(token: object, secret: str) -> TokenCreatedOut:
-    return TokenCreatedOut(**TokenOut.from_token(token).model_dump(), token=secret)  # type: ignore[arg-type]
+def _created(token: TokenInfo, secret: str) -> TokenCreatedOut:
+    return TokenCreatedOut(**TokenOut.from_token(token).model_dump(), token=secret)
 
 
 @router.post(

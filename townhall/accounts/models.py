@@ -76,6 +76,12 @@ class Account(AbstractBaseUser, PermissionsMixin):
     home_region = models.CharField(max_length=16)
     state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
     verified = models.BooleanField(default=False, help_text="Only staff can set this.")
+    staff_jurisdiction = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="ISO 3166 code of the country a staff member works from; checked by the "
+        "access gateway against each region's policy.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -121,18 +127,33 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
 
 class Identity(models.Model):
-    """The protected identity record of a person, in their home region's database."""
+    """The protected identity record of a person, in their home region's database.
+
+    The sealed fields hold AES-GCM ciphertexts under the account's data key; only the access
+    gateway (townhall.audit.gateway) opens them.
+    """
+
+    SEALED_FIELDS = (
+        "email",
+        "password",
+        "date_of_birth",
+        "country",
+        "signup_ip",
+        "last_login_ip",
+        "last_login_at",
+    )
+    DATA_CATEGORY = "Identity (e-mail, date of birth, country, password hash, IP addresses)"
 
     account_id = models.BigIntegerField(unique=True)
-    email = models.CharField(max_length=254)
+    email = models.BinaryField()
     # A keyed hash of the normalised e-mail, for equality look-ups (log-in, uniqueness).
     email_digest = models.CharField(max_length=64, unique=True)
-    password = models.CharField(max_length=256)
-    date_of_birth = models.DateField()
-    country = models.CharField(max_length=2, blank=True)
-    signup_ip = models.GenericIPAddressField(null=True, blank=True)
-    last_login_ip = models.GenericIPAddressField(null=True, blank=True)
-    last_login_at = models.DateTimeField(null=True, blank=True)
+    password = models.BinaryField()
+    date_of_birth = models.BinaryField()
+    country = models.BinaryField(null=True)
+    signup_ip = models.BinaryField(null=True)
+    last_login_ip = models.BinaryField(null=True)
+    last_login_at = models.BinaryField(null=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -145,8 +166,11 @@ class Identity(models.Model):
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 of the secret is kept, in the home region."""
 
+    SEALED_FIELDS = ("name",)
+    DATA_CATEGORY = "API tokens"
+
     account_id = models.BigIntegerField(db_index=True)
-    name = models.CharField(max_length=64)
+    name = models.BinaryField()
     key_id = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)

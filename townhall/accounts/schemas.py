@@ -6,7 +6,8 @@ from django.core.files.storage import default_storage
 from ninja import Schema
 from pydantic import Field
 
-from .models import Account, ApiToken, Invitation, Membership, OrganisationAction
+from .models import Account, Invitation, Membership, OrganisationAction
+from .records import TokenInfo
 
 
 def avatar_url(account: Account) -> str | None:
@@ -89,7 +90,7 @@ class TokenOut(Schema):
     active: bool
 
     @staticmethod
-    def from_token(token: ApiToken) -> TokenOut:
+    def from_token(token: TokenInfo) -> TokenOut:
         return TokenOut(
             id=token.pk,
             name=token.name,

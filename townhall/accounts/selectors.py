@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from townhall.audit.gateway import own_vault
 from townhall.errors import NotFound
-from townhall.regions.selectors import in_home_region
 
 from .models import Account, ApiToken, Identity, Invitation, Membership, OrganisationAction
+from .records import IdentityInfo, TokenInfo
 
 
 def account_get(*, handle: str) -> Account:
@@ -24,13 +25,32 @@ def organisation_get(*, handle: str) -> Account:
     return account
 
 
-def identity_get(*, account: Account) -> Identity:
-    """The account's own identity record, for showing it to that account."""
-    return in_home_region(Identity, account).get(account_id=account.pk)
+def identity_get(*, account: Account) -> IdentityInfo:
+    """The account's own identity record, decrypted, for showing it to that account."""
+    vault = own_vault(account)
+    values = vault.reveal(vault.rows(Identity).get())
+    return IdentityInfo(
+        email=values["email"],
+        date_of_birth=values["date_of_birth"],
+        country=values["country"] or "",
+        signup_ip=values["signup_ip"],
+        last_login_ip=values["last_login_ip"],
+        last_login_at=values["last_login_at"],
+    )
 
 
-def token_list(*, account: Account) -> QuerySet[ApiToken]:
-    return in_home_region(ApiToken, account).filter(account_id=account.pk).order_by("-created_at")
+def token_list(*, account: Account) -> list[TokenInfo]:
+    from .services import token_info
+
+    vault = own_vault(account)
+    return [token_info(vault, t) for t in vault.rows(ApiToken).order_by("-created_at")]
+
+
+def organisation_list() -> QuerySet[Account]:
+    """Organisations for the home page: verified first, then by name."""
+    return Account.objects.filter(kind=Account.Kind.ORGANISATION, is_active=True).order_by(
+        "-verified", "display_name", "id"
+    )
 
 
 def team_list(*, organisation: Account) -> QuerySet[Membership]:

@@ -9,41 +9,41 @@ import secrets
 from collections.abc import Callable
 from functools import partial
 
-from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from townhall.audit.gateway import (
+    Vault,
+    email_digest,
+    email_owner,
+    own_vault,
+    provision,
+    token_lookup,
+)
 from townhall.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
-from townhall.regions.config import Region
-from townhall.regions.selectors import in_home_region, in_region, region_for_country, region_list
+from townhall.regions.selectors import region_for_country
 
 from . import validation as v
 from .avatars import render_avatar
-from .models import Account, ApiToken, Identity, Invitation, Membership, OrganisationAction, Role
+from .models import (
+    Account,
+    ApiToken,
+    Identity,
+    Invitation,
+    Membership,
+    OrganisationAction,
+    Role,
+)
 from .ratelimit import check_rate
+from .records import TokenInfo
 
 MAX_ACTIVE_TOKENS = 20
 TOKEN_PREFIX = "th"
 # A password hash computed once, so that log-in for an unknown account costs the same time.
 _DUMMY_PASSWORD = "townhall-timing-equaliser"
-
-
-def email_digest(email: str) -> str:
-    """A keyed hash of the normalised address, for equality look-ups without plaintext."""
-    key = hashlib.sha256(f"townhall.email-digest:{settings.SECRET_KEY}".encode()).digest()
-    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
-
-
-def _find_identity_by_email(email: str) -> tuple[Region, Identity] | None:
-    digest = email_digest(email)
-    for region in region_list():
-        identity = in_region(Identity, region).filter(email_digest=digest).first()
-        if identity is not None:
-            return region, identity
-    return None
 
 
 def _collect[T](errors: dict[str, DomainError], field: str, check: Callable[[], T]) -> T | None:
@@ -77,7 +77,7 @@ def account_sign_up(
     reserved_ok: bool = False,
     today: dt.date | None = None,
 ) -> Account:
-    """Create a person's account, its identity in the home region, and nothing else."""
+    """Create a person's account, its data key and its encrypted identity in the home region."""
     today = today or timezone.localdate()
     errors: dict[str, DomainError] = {}
     clean_handle = _collect(errors, "handle", partial(v.clean_handle, handle))
@@ -85,11 +85,11 @@ def account_sign_up(
         _collect(
             errors,
             "handle",
-            partial(v.check_handle_available, str(clean_handle), reserved_ok=reserved_ok),
+            partial(v.check_handle_available, clean_handle, reserved_ok=reserved_ok),
         )
     clean_name = _collect(errors, "display_name", partial(v.clean_display_name, display_name))
     clean_email = _collect(errors, "email", partial(v.clean_email, email))
-    if clean_email and _find_identity_by_email(str(clean_email)) is not None:
+    if clean_email and email_owner(clean_email) is not None:
         errors["email"] = DomainError(
             "email_taken", "An account with this e-mail address already exists."
         )
@@ -101,38 +101,40 @@ def account_sign_up(
         partial(
             v.clean_password,
             password,
-            handle=str(clean_handle or handle),
-            display_name=str(clean_name or display_name),
-            email=str(clean_email or email),
+            handle=clean_handle or handle,
+            display_name=clean_name or display_name,
+            email=clean_email or email,
         ),
     )
     _raise_collected(errors)
-    assert isinstance(dob, dt.date)
+    assert dob is not None and clean_handle and clean_name and clean_email
 
-    region = region_for_country(str(clean_country or ""))
+    region = region_for_country(clean_country)
     try:
-        with transaction.atomic(), transaction.atomic(using=region.db_alias):
+        with (
+            transaction.atomic(),
+            transaction.atomic(using=region.db_alias),
+            transaction.atomic(using=region.keyring_alias),
+        ):
             account = Account.objects.create(
-                handle=str(clean_handle),
-                display_name=str(clean_name),
+                handle=clean_handle,
+                display_name=clean_name,
                 kind=Account.Kind.PERSON,
                 age_band=v.age_band_for(dob, today),
                 home_region=region.code,
             )
-            in_region(Identity, region).create(
-                account_id=account.pk,
-                email=str(clean_email),
-                email_digest=email_digest(str(clean_email)),
+            provision(subject=account).create(
+                Identity,
+                email=clean_email,
+                email_digest=email_digest(region.code, clean_email),
                 password=make_password(password),
                 date_of_birth=dob,
-                country=str(clean_country or ""),
+                country=clean_country or None,
                 signup_ip=ip,
             )
     except IntegrityError:
         # Two sign-ups raced for the same handle or address; the loser gets the usual answer.
-        raise Conflict(
-            "handle_taken", "That handle or e-mail address was just taken.", fields={}
-        ) from None
+        raise Conflict("handle_taken", "That handle or e-mail address was just taken.") from None
     return account
 
 
@@ -141,35 +143,29 @@ def account_authenticate(*, login: str, password: str, ip: str | None = None) ->
     login = (login or "").strip()
     check_rate("login-ip", ip or "unknown")
     check_rate("login-account", login.lower())
-    account: Account | None = None
-    identity: Identity | None = None
+    account: Account | None
     if "@" in login:
-        found = _find_identity_by_email(login)
-        if found is not None:
-            identity = found[1]
-            account = Account.objects.filter(pk=identity.account_id).first()
+        found = email_owner(login)
+        account = Account.objects.filter(pk=found[1]).first() if found else None
     else:
         account = Account.objects.filter(handle=login.lower(), kind=Account.Kind.PERSON).first()
-        if account is not None:
-            identity = in_home_region(Identity, account).filter(account_id=account.pk).first()
 
-    if account is None or identity is None:
+    vault = own_vault(account) if account is not None else None
+    identity = vault.rows(Identity).first() if vault is not None else None
+    if account is None or vault is None or identity is None:
         make_password(_DUMMY_PASSWORD)
         raise NotAuthenticated("invalid_credentials", "The handle or password is not right.")
 
     def upgrade(raw: str) -> None:
-        identity.password = make_password(raw)
-        identity.save(update_fields=["password"])
+        vault.update(identity, password=make_password(raw))
 
-    if not check_password(password, identity.password, setter=upgrade):
+    if not check_password(password, vault.open(identity, "password"), setter=upgrade):
         raise NotAuthenticated("invalid_credentials", "The handle or password is not right.")
     if not account.is_active:
         raise Forbidden("account_inactive", "This account cannot sign in.")
 
-    identity.last_login_ip = ip
-    identity.last_login_at = timezone.now()
-    identity.save(update_fields=["last_login_ip", "last_login_at"])
-    band = v.age_band_for(identity.date_of_birth, timezone.localdate())
+    vault.update(identity, last_login_ip=ip, last_login_at=timezone.now())
+    band = v.age_band_for(vault.open(identity, "date_of_birth"), timezone.localdate())
     if band != account.age_band:
         account.age_band = band
         account.save(update_fields=["age_band"])
@@ -177,17 +173,23 @@ def account_authenticate(*, login: str, password: str, ip: str | None = None) ->
 
 
 def account_change_password(*, account: Account, old_password: str, new_password: str) -> None:
-    identity = in_home_region(Identity, account).get(account_id=account.pk)
-    if not check_password(old_password, identity.password):
+    vault = own_vault(account)
+    identity = vault.rows(Identity).get()
+    if not check_password(old_password, vault.open(identity, "password")):
         raise DomainError.for_field(
             "old_password", "password_incorrect", "The current password is not right."
         )
-    v.clean_password(
-        new_password, handle=account.handle, display_name=account.display_name, email=identity.email
-    )
-    with transaction.atomic(), transaction.atomic(using=identity._state.db):
-        identity.password = make_password(new_password)
-        identity.save(update_fields=["password"])
+    try:
+        v.clean_password(
+            new_password,
+            handle=account.handle,
+            display_name=account.display_name,
+            email=vault.open(identity, "email"),
+        )
+    except DomainError as exc:
+        raise DomainError.for_field("new_password", exc.code, exc.message) from None
+    with transaction.atomic(), transaction.atomic(using=vault.region.db_alias):
+        vault.update(identity, password=make_password(new_password))
         account.auth_salt = secrets.token_hex(16)
         account.save(update_fields=["auth_salt"])
 
@@ -267,7 +269,17 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def token_create(*, account: Account, name: str) -> tuple[ApiToken, str]:
+def token_info(vault: Vault, token: ApiToken) -> TokenInfo:
+    return TokenInfo(
+        pk=token.pk,
+        name=vault.open(token, "name"),
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+    )
+
+
+def token_create(*, account: Account, name: str) -> tuple[TokenInfo, str]:
     """Create a token; the secret is returned once and only its hash is kept."""
     name = " ".join((name or "").split())
     if not name or len(name) > 64:
@@ -276,52 +288,49 @@ def token_create(*, account: Account, name: str) -> tuple[ApiToken, str]:
         )
     if account.is_organisation:
         raise Forbidden("not_allowed", "Organisations act through their members' tokens.")
-    tokens = in_home_region(ApiToken, account)
-    if tokens.filter(account_id=account.pk, revoked_at=None).count() >= MAX_ACTIVE_TOKENS:
+    vault = own_vault(account)
+    if vault.rows(ApiToken).filter(revoked_at=None).count() >= MAX_ACTIVE_TOKENS:
         raise Conflict(
             "too_many_tokens", f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one first."
         )
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
-    token = tokens.create(
-        account_id=account.pk, name=name, key_id=key_id, secret_hash=_secret_hash(secret)
-    )
-    return token, f"{TOKEN_PREFIX}_{account.home_region}_{key_id}_{secret}"
+    token = vault.create(ApiToken, name=name, key_id=key_id, secret_hash=_secret_hash(secret))
+    return token_info(vault, token), f"{TOKEN_PREFIX}_{account.home_region}_{key_id}_{secret}"
 
 
-def token_revoke(*, account: Account, token_id: int) -> ApiToken:
-    token = in_home_region(ApiToken, account).filter(pk=token_id, account_id=account.pk).first()
+def token_revoke(*, account: Account, token_id: int) -> TokenInfo:
+    vault = own_vault(account)
+    token = vault.rows(ApiToken).filter(pk=token_id).first()
     if token is None:
         raise NotFound("token_not_found", "No such token.")
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-    return token
+        vault.update(token, revoked_at=timezone.now())
+    return token_info(vault, token)
 
 
 def token_authenticate(raw: str) -> Account | None:
     """The account a bearer token belongs to, or None when it is unknown, revoked or malformed."""
-    from townhall.regions.selectors import UnknownRegion
-
     parts = (raw or "").split("_", 3)
     if len(parts) != 4 or parts[0] != TOKEN_PREFIX:
         return None
     _, region_code, key_id, secret = parts
-    try:
-        token = in_region(ApiToken, region_code).filter(key_id=key_id).first()
-    except UnknownRegion:
+    found = token_lookup(key_id, region_code)
+    if found is None:
         return None
-    if token is None or token.revoked_at is not None:
+    region, account_id, secret_hash, revoked = found
+    if revoked or not hmac.compare_digest(secret_hash, _secret_hash(secret)):
         return None
-    if not hmac.compare_digest(token.secret_hash, _secret_hash(secret)):
+    account = Account.objects.filter(pk=account_id, is_active=True).first()
+    if account is None or account.home_region != region:
         return None
-    account = Account.objects.filter(pk=token.account_id, is_active=True).first()
-    if account is None or account.home_region != region_code:
-        return None
+    vault = own_vault(account)
+    token = vault.rows(ApiToken).filter(key_id=key_id).first()
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
-        token.last_used_at = now
-        token.save(update_fields=["last_used_at"])
+    if token is not None and (
+        token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5)
+    ):
+        vault.update(token, last_used_at=now)
     return account
 
 

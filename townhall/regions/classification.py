@@ -7,6 +7,10 @@ Every model of every installed app is listed here with its class:
   else, and refuses to guess which region when the caller did not say.
 - ``PUBLIC``: what users made public, and what other users see or feeds rank. It lives in the
   default database and may be replicated anywhere.
+- ``REGIONAL``: records a region keeps about itself rather than about one user (the head of the
+  access log's hash chain, its signed checkpoints). They live in that region's database.
+- ``KEYRING``: the wrapped per-user data keys. They live in the region's keyring database,
+  apart from the data they open, so that erasing a key makes every copy of the data unreadable.
 - ``INSTANCE``: the instance's own operational records (sessions, permissions, the cache, the
   job queue). They live in the default database, hold no content a user made, and are not
   replicated to other instances.
@@ -24,6 +28,8 @@ from django.db.models import Model
 class DataClass(StrEnum):
     PROTECTED = "protected"
     PUBLIC = "public"
+    REGIONAL = "regional"
+    KEYRING = "keyring"
     INSTANCE = "instance"
 
 
@@ -35,6 +41,12 @@ MODEL_CLASSES: dict[str, DataClass] = {
     "accounts.membership": DataClass.PUBLIC,
     "accounts.invitation": DataClass.PUBLIC,
     "accounts.organisationaction": DataClass.PUBLIC,
+    # regions
+    "regions.datakey": DataClass.KEYRING,
+    # audit
+    "audit.accesslogentry": DataClass.PROTECTED,
+    "audit.chainhead": DataClass.REGIONAL,
+    "audit.checkpoint": DataClass.REGIONAL,
     # Django's own
     "admin.logentry": DataClass.INSTANCE,
     "auth.group": DataClass.INSTANCE,
@@ -73,3 +85,8 @@ def classify(model: type[Model] | Model) -> DataClass:
 
 def is_protected(model: type[Model] | Model) -> bool:
     return classify(model) is DataClass.PROTECTED
+
+
+def lives_in_region(model: type[Model] | Model) -> bool:
+    """Rows of these models live in a region's database, never in the default one."""
+    return classify(model) in (DataClass.PROTECTED, DataClass.REGIONAL, DataClass.KEYRING)

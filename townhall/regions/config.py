@@ -19,7 +19,15 @@ import pycountry
 from django.core.exceptions import ImproperlyConfigured
 
 REGION_CODE_RE = re.compile(r"^[a-z][a-z0-9]{1,15}$")
-REGION_KEYS = {"jurisdiction", "database", "media", "name"}
+REGION_KEYS = {
+    "jurisdiction",
+    "database",
+    "keyring",
+    "media",
+    "name",
+    "deny_jurisdictions",
+    "system_jobs",
+}
 # ISO 3166 reserves ZZ for user assignment; townhall uses it for "not stated" in development.
 UNSPECIFIED_JURISDICTION = "ZZ"
 DEFAULT_REGIONS = {"local": {"jurisdiction": UNSPECIFIED_JURISDICTION, "name": "Local"}}
@@ -31,11 +39,20 @@ class Region:
     name: str
     jurisdiction: str
     database: dict[str, Any]
+    keyring: dict[str, Any]
     media_root: str
+    # Jurisdictions from which no staff access to this region's protected data is ever allowed.
+    deny_jurisdictions: frozenset[str] = frozenset()
+    # The system jobs allowed to read protected data here; None allows every job.
+    system_jobs: frozenset[str] | None = None
 
     @property
     def db_alias(self) -> str:
         return db_alias(self.code)
+
+    @property
+    def keyring_alias(self) -> str:
+        return keyring_alias(self.code)
 
     @property
     def storage_alias(self) -> str:
@@ -53,6 +70,10 @@ def db_alias(code: str) -> str:
     return f"region_{code}"
 
 
+def keyring_alias(code: str) -> str:
+    return f"keyring_{code}"
+
+
 def is_country_code(value: str) -> bool:
     if value == UNSPECIFIED_JURISDICTION:
         return True
@@ -66,12 +87,57 @@ def _load_json(raw: str, setting: str) -> Any:
         raise ImproperlyConfigured(f"{setting} is not valid JSON: {exc.msg} at {exc.pos}") from exc
 
 
-def _derived_database(code: str, default_db: dict[str, Any], var_dir: Path) -> dict[str, Any]:
-    """A region without an explicit database gets one beside the default database."""
+def _derived_database(
+    code: str, default_db: dict[str, Any], var_dir: Path, *, keyring: bool = False
+) -> dict[str, Any]:
+    """A region without an explicit database gets one beside the default database.
+
+    The keyring (the wrapped per-user data keys) is a database of its own, so that a backup or
+    copy of a region's data never carries the keys that open it (see docs/regions.md).
+    """
     engine = default_db["ENGINE"]
     if engine.endswith("sqlite3"):
-        return {**default_db, "NAME": str(var_dir / "regions" / f"{code}.sqlite3")}
-    return {**default_db, "NAME": f"{default_db['NAME']}_{code}"}
+        folder = var_dir / ("keys" if keyring else "regions")
+        name = f"{code}-keyring.sqlite3" if keyring else f"{code}.sqlite3"
+        return {**default_db, "NAME": str(folder / name)}
+    suffix = f"{code}_keys" if keyring else code
+    return {**default_db, "NAME": f"{default_db['NAME']}_{suffix}"}
+
+
+def _database(code: str, entry: dict[str, Any], key: str) -> dict[str, Any]:
+    try:
+        return dict(dj_database_url.parse(str(entry[key])))
+    except Exception as exc:
+        raise ImproperlyConfigured(
+            f"Region {code!r} in TOWNHALL_REGIONS: {key} URL is not usable ({exc})"
+        ) from exc
+
+
+def _jurisdictions(code: str, entry: dict[str, Any]) -> frozenset[str]:
+    raw = entry.get("deny_jurisdictions") or []
+    if not isinstance(raw, list):
+        raise ImproperlyConfigured(
+            f"Region {code!r} in TOWNHALL_REGIONS: deny_jurisdictions must be a list of codes"
+        )
+    denied = frozenset(str(j).upper() for j in raw)
+    for jurisdiction in sorted(denied):
+        if not is_country_code(jurisdiction):
+            raise ImproperlyConfigured(
+                f"Region {code!r} in TOWNHALL_REGIONS: deny_jurisdictions has {jurisdiction!r}, "
+                "which is not an ISO 3166 alpha-2 country code"
+            )
+    return denied
+
+
+def _system_jobs(code: str, entry: dict[str, Any]) -> frozenset[str] | None:
+    raw = entry.get("system_jobs")
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(j, str) for j in raw):
+        raise ImproperlyConfigured(
+            f"Region {code!r} in TOWNHALL_REGIONS: system_jobs must be a list of job names"
+        )
+    return frozenset(raw)
 
 
 def parse_regions(
@@ -111,21 +177,28 @@ def parse_regions(
                 f"{entry.get('jurisdiction')!r} is not an ISO 3166 alpha-2 country code"
             )
         if entry.get("database"):
-            try:
-                database: dict[str, Any] = dict(dj_database_url.parse(str(entry["database"])))
-            except Exception as exc:
-                raise ImproperlyConfigured(
-                    f"Region {code!r} in TOWNHALL_REGIONS: database URL is not usable ({exc})"
-                ) from exc
+            database = _database(code, entry, "database")
         else:
             database = _derived_database(code, default_db, var_dir)
-        if database["ENGINE"].endswith("sqlite3"):
-            database.setdefault("OPTIONS", {}).update(db_options)
+        if entry.get("keyring"):
+            keyring = _database(code, entry, "keyring")
+        else:
+            keyring = _derived_database(code, default_db, var_dir, keyring=True)
+        for db in (database, keyring):
+            if db["ENGINE"].endswith("sqlite3"):
+                db["OPTIONS"] = {**db.get("OPTIONS", {}), **db_options}
+        if keyring["ENGINE"].endswith("sqlite3"):
+            # A destroyed data key is overwritten on disk, not just unlinked from the b-tree.
+            init = keyring["OPTIONS"].get("init_command", "")
+            keyring["OPTIONS"]["init_command"] = f"{init} PRAGMA secure_delete=ON;".strip()
         regions[code] = Region(
             code=code,
             name=str(entry.get("name") or code.upper()),
             jurisdiction=jurisdiction,
             database=database,
+            keyring=keyring,
+            deny_jurisdictions=_jurisdictions(code, entry),
+            system_jobs=_system_jobs(code, entry),
             media_root=str(entry.get("media") or media_root / "regions" / code),
         )
     return regions

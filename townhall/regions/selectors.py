@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db.models import Manager, Model
 
-from .classification import is_protected
+from .classification import DataClass, classify, lives_in_region
 from .config import Region
 
 if TYPE_CHECKING:
@@ -44,11 +44,12 @@ def region_for_country(country: str | None) -> Region:
 
 def in_region[M: Model](model: type[M], region: Region | str) -> Manager[M]:
     """A manager for a protected model, bound to one region's database."""
-    if not is_protected(model):
-        raise TypeError(f"{model._meta.label} is not protected data; use its default manager")
+    if not lives_in_region(model):
+        raise TypeError(f"{model._meta.label} is not regional data; use its default manager")
     if isinstance(region, str):
         region = region_get(region)
-    manager: Manager[M] = model._default_manager.db_manager(region.db_alias)
+    alias = region.keyring_alias if classify(model) is DataClass.KEYRING else region.db_alias
+    manager: Manager[M] = model._default_manager.db_manager(alias)
     return manager
 
 

@@ -85,6 +85,7 @@ TOWNHALL_REGION_BY_COUNTRY = parse_country_policy(
 DATABASES: dict[str, dict[str, Any]] = {"default": _default_db}
 for _region in TOWNHALL_REGIONS.values():
     DATABASES[_region.db_alias] = _region.database
+    DATABASES[_region.keyring_alias] = _region.keyring
 DATABASE_ROUTERS = ["townhall.regions.router.RegionRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -194,6 +195,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Keys and the access log ----------------------------------------------------------------
+
+# Key-encryption keys (one per region) and the instance's Ed25519 signing key. The default
+# provider reads them from files in TOWNHALL_KEY_DIR (created by `townhall keys init`), or from
+# TOWNHALL_KEK_<REGION> / TOWNHALL_INSTANCE_SIGNING_KEY (base64) when those are set. See
+# docs/regions.md for the provider interface a real KMS plugs into.
+TOWNHALL_KEY_DIR = Path(env("TOWNHALL_KEY_DIR", str(VAR_DIR / "keys")))
+TOWNHALL_KEY_PROVIDER = env(
+    "TOWNHALL_KEY_PROVIDER", "townhall.regions.keyproviders.FileKeyProvider"
+)
+TOWNHALL_KEYS_FROM_ENV = {
+    name.removeprefix("TOWNHALL_KEK_").lower(): value
+    for name, value in os.environ.items()
+    if name.startswith("TOWNHALL_KEK_")
+}
+TOWNHALL_INSTANCE_SIGNING_KEY = env("TOWNHALL_INSTANCE_SIGNING_KEY")
+# A signed checkpoint of each region's access log is written after this many entries (and on
+# demand with `townhall audit checkpoint`).
+TOWNHALL_AUDIT_CHECKPOINT_EVERY = int(env("TOWNHALL_AUDIT_CHECKPOINT_EVERY", "100"))
 
 # --- Limits ----------------------------------------------------------------------------------
 

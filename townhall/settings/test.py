@@ -16,6 +16,13 @@ os.environ.setdefault(
 os.environ.setdefault("TOWNHALL_DEFAULT_REGION", "uk")
 os.environ.setdefault("TOWNHALL_REGION_BY_COUNTRY", '{"US": "us", "SG": "sg", "MY": "sg"}')
 os.environ.setdefault("TOWNHALL_CACHE_URL", "locmem")
+# Fixed keys for the test suite only (they protect nothing real).
+os.environ.setdefault("TOWNHALL_KEK_UK", "ixjtFmsK4SC560dxC7w3wmMyYRqm46/+Go7a2lAtpUU=")
+os.environ.setdefault("TOWNHALL_KEK_US", "liFZqDHAV9By7Z4ZbGTCTnbwN55lZdEBNTg2heQQqYI=")
+os.environ.setdefault("TOWNHALL_KEK_SG", "XC0D8qacNPHmsb2DrG5YrgddkGUbc7+P7zXEnPqgxO8=")
+os.environ.setdefault(
+    "TOWNHALL_INSTANCE_SIGNING_KEY", "WzH9W9ZzIjainRy6aONLsTr6oJUPAmXQGUGTy8FIxbE="
+)
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR

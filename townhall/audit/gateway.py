@@ -1,0 +1,442 @@
+"""The access gateway: the one way to read or change a user's protected data.
+
+Every access names its actor (the user themself, a staff member, or a system job), a purpose
+from a fixed list and, for staff, a reference (a ticket or request id). The gateway checks the
+region's jurisdiction policy, writes every access by anyone other than the user to the access
+log of the user's home region (granted or refused), and only then hands out a ``Vault``: the
+object that reads, decrypts, encrypts and writes that one user's protected rows and files with
+their data key.
+
+``tests/audit/test_gateway_boundary.py`` fails when code outside the gateway (and the region
+layer under it) queries protected models or decrypts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import IO, Any, TypeVar, cast
+
+from django.core.files.base import File
+from django.db.models import Model, QuerySet
+
+from townhall.accounts.models import Account
+from townhall.errors import DomainError, Forbidden
+from townhall.regions.classification import MODEL_CLASSES, DataClass
+from townhall.regions.config import Region
+from townhall.regions.crypto import (
+    DecryptingReader,
+    DecryptionFailed,
+    encrypt_stream,
+    open_sealed,
+    seal,
+)
+from townhall.regions.keyproviders import key_provider
+from townhall.regions.keys import DataKeyUnavailable, data_key_create, data_key_get
+from townhall.regions.selectors import in_region, region_get, region_list, region_storage
+
+from .log import access_log_append
+
+M = TypeVar("M", bound=Model)
+
+
+class Purpose(StrEnum):
+    SERVICE_DELIVERY = "service_delivery"
+    SUPPORT_REQUEST = "support_request"
+    SAFETY_INVESTIGATION = "safety_investigation"
+    LEGAL_REQUEST = "legal_request"
+    DATA_EXPORT = "data_export"
+    ACCOUNT_CLOSURE = "account_closure"
+
+
+class ActorKind(StrEnum):
+    SELF = "self"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    account: Account | None = None
+    job: str = ""
+
+    @classmethod
+    def itself(cls, account: Account) -> Actor:
+        """The user acting on their own data."""
+        return cls(ActorKind.SELF, account=account)
+
+    @classmethod
+    def staff(cls, account: Account) -> Actor:
+        return cls(ActorKind.STAFF, account=account)
+
+    @classmethod
+    def system(cls, job: str) -> Actor:
+        return cls(ActorKind.SYSTEM, job=job)
+
+    @property
+    def role(self) -> str:
+        """What the user is shown: never a staff member's name."""
+        return f"system: {self.job}" if self.kind is ActorKind.SYSTEM else str(self.kind)
+
+    @property
+    def jurisdiction(self) -> str:
+        if self.kind is ActorKind.STAFF and self.account is not None:
+            return self.account.staff_jurisdiction
+        return ""
+
+
+class ProtectedDataUnavailable(DomainError):
+    status = 503
+
+
+def _refuse(
+    *,
+    subject: Account,
+    region: Region,
+    actor: Actor,
+    purpose: str,
+    reference: str,
+    error: DomainError,
+) -> DomainError:
+    access_log_append(
+        region=region.code,
+        account_id=subject.pk,
+        actor_kind=str(actor.kind),
+        actor_id=actor.account.pk if actor.account else None,
+        actor_role=actor.role,
+        actor_jurisdiction=actor.jurisdiction,
+        purpose=purpose[:40],
+        reference=reference[:100],
+        outcome="refused",
+        reason=error.message,
+    )
+    return error
+
+
+def _check(actor: Actor, subject: Account, region: Region, purpose: str, reference: str) -> None:
+    if purpose not in Purpose.__members__.values():
+        raise DomainError(
+            "unknown_purpose",
+            f"{purpose!r} is not a purpose; use one of: {', '.join(p.value for p in Purpose)}.",
+        )
+    if actor.kind is ActorKind.SELF:
+        if actor.account is None or actor.account.pk != subject.pk:
+            raise Forbidden("not_yourself", "Only the account itself acts as 'self'.")
+        return
+    if actor.kind is ActorKind.STAFF:
+        if actor.account is None or not actor.account.is_staff:
+            raise Forbidden("staff_only", "Only staff may access another user's protected data.")
+        if not reference.strip():
+            raise DomainError(
+                "reference_required",
+                "Staff access needs a reference (the ticket or request it answers).",
+            )
+        if not actor.jurisdiction:
+            raise Forbidden(
+                "staff_jurisdiction_missing",
+                "This staff account has no jurisdiction set, so its access cannot be checked.",
+            )
+        if actor.jurisdiction in region.deny_jurisdictions:
+            raise Forbidden(
+                "jurisdiction_denied",
+                f"Access from jurisdiction {actor.jurisdiction} to region {region.code} is "
+                "never allowed by the operator's policy.",
+            )
+        return
+    if region.system_jobs is not None and actor.job not in region.system_jobs:
+        raise Forbidden(
+            "job_not_allowed",
+            f"The system job {actor.job!r} may not read protected data in region {region.code}.",
+        )
+
+
+def open_vault(
+    *,
+    subject: Account,
+    actor: Actor,
+    purpose: str,
+    reference: str = "",
+    region: str | None = None,
+) -> Vault:
+    """Check and log an access to ``subject``'s protected data, and return the vault for it.
+
+    ``region`` defaults to the subject's home region; the region layer passes another one only
+    while moving an account between regions.
+    """
+    home = region_get(region or subject.home_region)
+    try:
+        _check(actor, subject, home, purpose, reference)
+    except DomainError as error:
+        raise _refuse(
+            subject=subject,
+            region=home,
+            actor=actor,
+            purpose=purpose,
+            reference=reference,
+            error=error,
+        ) from None
+    if actor.kind is not ActorKind.SELF:
+        access_log_append(
+            region=home.code,
+            account_id=subject.pk,
+            actor_kind=str(actor.kind),
+            actor_id=actor.account.pk if actor.account else None,
+            actor_role=actor.role,
+            actor_jurisdiction=actor.jurisdiction,
+            purpose=purpose,
+            reference=reference,
+            outcome="granted",
+        )
+    return Vault(subject=subject, region=home)
+
+
+def own_vault(account: Account) -> Vault:
+    """The vault of an account acting on its own data, to deliver the service it asked for."""
+    return open_vault(
+        subject=account, actor=Actor.itself(account), purpose=Purpose.SERVICE_DELIVERY
+    )
+
+
+def provision(*, subject: Account) -> Vault:
+    """A new account's vault: creates its data key in the home region's keyring."""
+    region = region_get(subject.home_region)
+    key = data_key_create(region=region.code, account_id=subject.pk)
+    return Vault(subject=subject, region=region, key=key)
+
+
+# --- Look-ups that reveal nothing but equality ------------------------------------------------
+
+
+def email_digest(region: str, email: str) -> str:
+    """The keyed hash used to find an account by e-mail without storing it in plaintext."""
+    key = key_provider().lookup_key(region)
+    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def email_owner(email: str) -> tuple[str, int] | None:
+    """(region code, account id) of the identity with this e-mail address, in any region."""
+    from townhall.accounts.models import Identity
+
+    for region in region_list():
+        digest = email_digest(region.code, email)
+        account_id = (
+            in_region(Identity, region)
+            .filter(email_digest=digest)
+            .values_list("account_id", flat=True)
+            .first()
+        )
+        if account_id is not None:
+            return region.code, account_id
+    return None
+
+
+def token_lookup(key_id: str, region: str | None = None) -> tuple[str, int, str, bool] | None:
+    """(region, account id, secret hash, revoked) of an API token, for authentication.
+
+    Tokens name the region that issued them; an account that moved since then has its tokens
+    in its new region, so the others are tried after the named one.
+    """
+    from townhall.accounts.models import ApiToken
+
+    regions = region_list()
+    regions.sort(key=lambda r: r.code != region)
+    for candidate in regions:
+        row = (
+            in_region(ApiToken, candidate)
+            .filter(key_id=key_id)
+            .values_list("account_id", "secret_hash", "revoked_at")
+            .first()
+        )
+        if row is not None:
+            return candidate.code, row[0], row[1], row[2] is not None
+    return None
+
+
+# --- The vault --------------------------------------------------------------------------------
+
+
+def _encode(value: Any) -> bytes:
+    if isinstance(value, dt.datetime):
+        return b"T" + value.isoformat().encode()
+    if isinstance(value, dt.date):
+        return b"D" + value.isoformat().encode()
+    if isinstance(value, str):
+        return b"S" + value.encode()
+    raise TypeError(f"cannot seal a {type(value).__name__}")
+
+
+def _decode(raw: bytes) -> Any:
+    tag, body = raw[:1], raw[1:].decode()
+    if tag == b"T":
+        return dt.datetime.fromisoformat(body)
+    if tag == b"D":
+        return dt.date.fromisoformat(body)
+    if tag == b"S":
+        return body
+    raise DecryptionFailed("unknown value type")
+
+
+def _label(model: type[Model] | Model) -> str:
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def sealed_fields(model: type[Model] | Model) -> frozenset[str]:
+    return frozenset(getattr(model, "SEALED_FIELDS", ()))
+
+
+def protected_models() -> list[type[Model]]:
+    from django.apps import apps
+
+    return [
+        m
+        for m in apps.get_models()
+        if MODEL_CLASSES.get(_label(m)) is DataClass.PROTECTED and hasattr(m, "DATA_CATEGORY")
+    ]
+
+
+class Vault:
+    """One user's protected data in one region, opened by the gateway."""
+
+    def __init__(self, *, subject: Account, region: Region, key: bytes | None = None) -> None:
+        self.subject = subject
+        self.region = region
+        self._key = key
+
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            try:
+                self._key = data_key_get(region=self.region.code, account_id=self.subject.pk)
+            except DataKeyUnavailable as exc:
+                raise ProtectedDataUnavailable(
+                    "protected_data_unavailable",
+                    "This account's protected data cannot be opened (its data key is missing or "
+                    "damaged). Nothing was changed; the operator has been told.",
+                ) from exc
+        return self._key
+
+    def _aad(self, model: type[Model] | Model, field: str) -> bytes:
+        return f"{_label(model)}.{field}:{self.subject.pk}".encode()
+
+    # Rows
+
+    def rows(self, model: type[M]) -> QuerySet[M]:
+        return in_region(model, self.region).filter(account_id=self.subject.pk)
+
+    def seal(self, model: type[Model] | Model, field: str, value: Any) -> bytes | None:
+        if value is None:
+            return None
+        return seal(self.key, _encode(value), self._aad(model, field))
+
+    def open(self, row: Model, field: str) -> Any:
+        raw = getattr(row, field)
+        if raw is None:
+            return None
+        try:
+            return _decode(open_sealed(self.key, bytes(raw), self._aad(row, field)))
+        except DecryptionFailed as exc:
+            raise ProtectedDataUnavailable(
+                "protected_data_unavailable",
+                f"A protected value ({field}) of this account does not decrypt.",
+            ) from exc
+
+    def reveal(self, row: Model) -> dict[str, Any]:
+        """Every field of a row, sealed ones opened."""
+        sealed = sealed_fields(row)
+        return {
+            f.name: self.open(row, f.name) if f.name in sealed else getattr(row, f.name)
+            for f in row._meta.fields
+        }
+
+    def _sealed_values(self, model: type[Model] | Model, values: dict[str, Any]) -> dict[str, Any]:
+        sealed = sealed_fields(model)
+        return {k: self.seal(model, k, v) if k in sealed else v for k, v in values.items()}
+
+    def create(self, model: type[M], **values: Any) -> M:
+        return in_region(model, self.region).create(
+            account_id=self.subject.pk, **self._sealed_values(model, values)
+        )
+
+    def update(self, row: Model, **values: Any) -> None:
+        for field, value in self._sealed_values(row, values).items():
+            setattr(row, field, value)
+        row.save(update_fields=list(values))
+
+    # Files
+
+    def _file_aad(self, name: str) -> bytes:
+        return f"file:{self.subject.pk}:{name}".encode()
+
+    def file_name(self, name: str) -> str:
+        return f"{self.subject.pk}/{name}"
+
+    def save_file(self, name: str, chunks: Iterable[bytes]) -> str:
+        """Store a protected file, encrypted as it streams; returns the storage name."""
+        storage = region_storage(self.region)
+        stored = self.file_name(name)
+        sealed = encrypt_stream(self.key, chunks, self._file_aad(stored))
+        return storage.save(stored, File(cast(IO[bytes], _IterFile(sealed))))
+
+    def open_file(self, stored: str) -> DecryptingReader:
+        if not stored.startswith(f"{self.subject.pk}/"):
+            raise Forbidden("not_your_file", "That file does not belong to this account.")
+        storage = region_storage(self.region)
+        size = storage.size(stored)
+        try:
+            return DecryptingReader(
+                self.key, storage.open(stored, "rb"), self._file_aad(stored), size
+            )
+        except DecryptionFailed as exc:
+            raise ProtectedDataUnavailable(
+                "protected_data_unavailable", "A protected file of this account does not decrypt."
+            ) from exc
+
+    def list_files(self) -> list[str]:
+        storage = region_storage(self.region)
+        root = str(self.subject.pk)
+        if not storage.exists(root):
+            return []
+        found: list[str] = []
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            dirs, files = storage.listdir(folder)
+            found.extend(f"{folder}/{f}" for f in files)
+            stack.extend(f"{folder}/{d}" for d in dirs)
+        return sorted(found)
+
+    # Summary
+
+    def categories(self) -> dict[str, int]:
+        """How many records of each protected kind are held for the account."""
+        counts = {
+            model.DATA_CATEGORY: self.rows(model).count()  # type: ignore[attr-defined]
+            for model in protected_models()
+        }
+        counts["Private files"] = len(self.list_files())
+        return {name: n for name, n in counts.items() if n}
+
+
+class _IterFile:
+    """A read-only file-like object over an iterator of byte strings (storage.save reads it)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            try:
+                self._buffer += next(self._chunks)
+            except StopIteration:
+                break
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data

@@ -1,0 +1,46 @@
+"""``townhall keys init|check``: create or check the region keys and the instance signing key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from townhall.audit.signing import instance_key_create_if_missing, public_key_fingerprint
+from townhall.regions.checks import verify_region_keys
+from townhall.regions.keyproviders import FileKeyProvider, key_provider
+from townhall.regions.selectors import region_list
+
+
+class Command(BaseCommand):
+    help = "Create missing keys for a new installation (init), or check them (check)."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["init", "check"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        provider = key_provider()
+        if options["action"] == "init":
+            if not isinstance(provider, FileKeyProvider):
+                raise CommandError(
+                    f"{type(provider).__name__} manages its own keys; create them in the KMS."
+                )
+            for region in region_list():
+                path = provider.create_if_missing(region.code)
+                if path is not None:
+                    self.stdout.write(f"created the key-encryption key of {region.code}: {path}")
+            path = instance_key_create_if_missing()
+            if path is not None:
+                self.stdout.write(f"created the instance signing key: {path}")
+        try:
+            verify_region_keys()
+            fingerprint = public_key_fingerprint()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
+        for region in region_list():
+            self.stdout.write(
+                f"{region.code}: key-encryption key {provider.key_id(region.code)} OK"
+            )
+        self.stdout.write(f"instance signing key {fingerprint} OK")
