@@ -26,9 +26,7 @@ class TownhallAdminSite(admin.AdminSite):
         from townhall.accounts.models import Account
         from townhall.regions.selectors import region_list
 
-        counts = dict(
-            Account.objects.values_list("home_region").annotate(n=Count("id")).order_by()
-        )
+        counts = dict(Account.objects.values_list("home_region").annotate(n=Count("id")).order_by())
         rows: list[dict[str, Any]] = [
             {
                 "region": region,
