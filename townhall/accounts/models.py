@@ -34,16 +34,12 @@ class AccountManager(BaseUserManager["Account"]):
         return account_sign_up(handle=handle, password=password or "", **extra)
 
     def create_superuser(self, handle: str, password: str | None = None, **extra: Any) -> Account:
-        from .services import account_set_staff, account_sign_up
+        from django.core.management import CommandError
 
-        account = account_sign_up(
-            handle=handle,
-            display_name=extra.pop("display_name", handle),
-            password=password or "",
-            **extra,
-            reserved_ok=True,
+        raise CommandError(
+            "townhall accounts need an e-mail address and a date of birth: sign up as a person, "
+            "then run `townhall staff HANDLE --jurisdiction CC --superuser`."
         )
-        return account_set_staff(account=account, is_staff=True, is_superuser=True)
 
 
 class Account(AbstractBaseUser, PermissionsMixin):
@@ -91,7 +87,9 @@ class Account(AbstractBaseUser, PermissionsMixin):
     objects: ClassVar[AccountManager] = AccountManager()
 
     USERNAME_FIELD = "handle"
-    REQUIRED_FIELDS = ["email", "date_of_birth"]
+    # Staff are people who signed up like everyone else and were then made staff with
+    # `townhall staff HANDLE --jurisdiction CC` (createsuperuser cannot collect an identity).
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [

@@ -194,10 +194,17 @@ def account_change_password(*, account: Account, old_password: str, new_password
         account.save(update_fields=["auth_salt"])
 
 
-def account_set_staff(*, account: Account, is_staff: bool, is_superuser: bool = False) -> Account:
+def account_set_staff(
+    *, account: Account, is_staff: bool, is_superuser: bool = False, jurisdiction: str = ""
+) -> Account:
+    """Make a person staff (or not). Staff carry the jurisdiction they work from."""
+    if account.is_organisation:
+        raise DomainError("not_a_person", "Only people can be staff.")
+    jurisdiction = v.clean_country(jurisdiction) if is_staff else ""
     account.is_staff = is_staff
-    account.is_superuser = is_superuser
-    account.save(update_fields=["is_staff", "is_superuser"])
+    account.is_superuser = is_superuser and is_staff
+    account.staff_jurisdiction = jurisdiction
+    account.save(update_fields=["is_staff", "is_superuser", "staff_jurisdiction"])
     return account
 
 

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from townhall.accounts.api import router as accounts_router
 from townhall.accounts.api_organisations import router as organisations_router
+from townhall.audit.api import router as audit_router
 
 from .auth import token_or_session
 from .errors import install_error_handlers
@@ -27,3 +28,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", organisations_router)
+api.add_router("", audit_router)

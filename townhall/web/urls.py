@@ -24,6 +24,7 @@ urlpatterns = [
     path("settings/profile", views.settings_profile, name="settings_profile"),
     path("settings/password", views.settings_password, name="settings_password"),
     path("settings/tokens", views.settings_tokens, name="settings_tokens"),
+    path("settings/data", views.settings_data, name="settings_data"),
     path("settings/tokens/<int:token_id>/revoke", views.token_revoke, name="token_revoke"),
     path("organisations/new", views.organisation_new, name="organisation_new"),
     path("invitations", views.invitations, name="invitations"),

@@ -34,6 +34,7 @@ from townhall.accounts import selectors, services
 from townhall.accounts.backends import client_ip
 from townhall.accounts.models import Account, Role
 from townhall.accounts.ratelimit import check_rate
+from townhall.audit.records import my_data
 from townhall.errors import DomainError, Forbidden
 from townhall.regions.selectors import region_get
 
@@ -303,6 +304,16 @@ def settings_password(request: HttpRequest) -> HttpResponse:
     update_session_auth_hash(request, me)
     messages.success(request, "Your password is changed. Other sessions have been logged out.")
     return redirect("web:settings_password")
+
+
+# --- My data --------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def settings_data(request: HttpRequest) -> HttpResponse:
+    """Where my protected data lives, what is held, and who accessed it (not staff names)."""
+    return render(request, "web/settings_data.html", {"data": my_data(account=_me(request))})
 
 
 # --- API tokens -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from townhall.accounts import services
 from townhall.accounts.models import Account, Role
+from townhall.audit.gateway import Actor, Purpose, open_vault
 
 DEMO_PASSWORD = "townhall-demo-2026"
 
@@ -87,7 +88,16 @@ class Command(BaseCommand):
                 date_of_birth=_born(45),
                 country="GB",
             )
-            services.account_set_staff(account=staff, is_staff=True, is_superuser=True)
+            services.account_set_staff(
+                account=staff, is_staff=True, is_superuser=True, jurisdiction="GB"
+            )
+            # A support request, so that @sam's "My data" page shows a logged access.
+            open_vault(
+                subject=people["sam"],
+                actor=Actor.staff(staff),
+                purpose=Purpose.SUPPORT_REQUEST,
+                reference="T-1042",
+            )
 
         org = Account.objects.filter(handle="exampleparliament").first()
         if org is None:
