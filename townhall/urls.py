@@ -1,10 +1,12 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from townhall.api.api import api
+from townhall.api.api import api, api_not_found
 from townhall.web.admin_site import admin_site
 
 urlpatterns = [
     path("admin/", admin_site.urls),
     path("api/v1/", api.urls),
+    # Anything else under the API answers in the API's error shape, not with an HTML page.
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include("townhall.web.urls")),
 ]

@@ -234,3 +234,9 @@ class TestSessionAuth:
         assert client.get("/api/v1/me").status_code == 200
         res = client.patch("/api/v1/me", {"bio": "x"}, content_type="application/json")
         assert_error(res, 403, "csrf_failed")
+
+
+def test_unknown_api_path_answers_in_the_error_shape(api):
+    res = api.call("GET", "/no/such/thing")
+    assert_error(res, 404, "not_found")
+    assert_error(api.get("/api/v2/anything"), 404, "not_found")

@@ -6,6 +6,7 @@ here (access to them goes through the region layer, see docs/regions.md).
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,6 +16,7 @@ from townhall.web.admin_site import admin_site
 
 from .models import Account, Invitation, Membership, OrganisationAction
 from .services import organisation_set_verified
+from .validation import clean_country
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -22,10 +24,40 @@ class AuthenticatedHttpRequest(HttpRequest):
 
 
 class MembershipInline(admin.TabularInline):
+    """Read-only: team changes go through the services, which keep an owner and record actors."""
+
     model = Membership
     fk_name = "organisation"
     extra = 0
-    raw_id_fields = ["member"]
+    fields = ["member", "role", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = Account
+        fields = ["state", "is_active", "is_staff", "is_superuser", "staff_jurisdiction"]
+
+    def clean_staff_jurisdiction(self) -> str:
+        try:
+            return clean_country(self.cleaned_data.get("staff_jurisdiction", ""))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("is_staff") and not data.get("staff_jurisdiction"):
+            self.add_error("staff_jurisdiction", "Staff need the jurisdiction they work from.")
+        return data
 
 
 @admin.register(Account, site=admin_site)
@@ -41,7 +73,20 @@ class AccountAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "verified", "age_band", "home_region", "state", "is_staff"]
     search_fields = ["handle", "display_name"]
-    readonly_fields = ["handle", "kind", "home_region", "age_band", "date_joined", "verified"]
+    form = AccountForm
+    # Profile fields change through the services (validation, organisation action records);
+    # here staff only see them.
+    readonly_fields = [
+        "handle",
+        "display_name",
+        "bio",
+        "link",
+        "kind",
+        "home_region",
+        "age_band",
+        "date_joined",
+        "verified",
+    ]
     fields = [
         "handle",
         "display_name",
@@ -55,6 +100,7 @@ class AccountAdmin(admin.ModelAdmin):
         "is_active",
         "is_staff",
         "is_superuser",
+        "staff_jurisdiction",
         "date_joined",
     ]
     actions = ["verify", "unverify"]

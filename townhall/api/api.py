@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI
 
 from townhall.accounts.api import router as accounts_router
@@ -9,7 +10,7 @@ from townhall.accounts.api_organisations import router as organisations_router
 from townhall.audit.api import router as audit_router
 
 from .auth import token_or_session
-from .errors import install_error_handlers
+from .errors import error_body, install_error_handlers
 
 api = NinjaAPI(
     title="townhall API",
@@ -26,6 +27,15 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 install_error_handlers(api)
+
+
+def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
+    return JsonResponse(
+        error_body("not_found", f"No API operation at {request.path}; see /api/v1/docs."),
+        status=404,
+    )
+
+
 api.add_router("", accounts_router)
 api.add_router("", organisations_router)
 api.add_router("", audit_router)

@@ -282,4 +282,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("TOWNHALL_LOG_LEVEL", "INFO")},
+    # Django's own console handler would print every django.* line a second time.
+    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
 }

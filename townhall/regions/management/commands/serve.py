@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import uvicorn
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 
@@ -18,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--reload", action="store_true", help="Restart when code changes")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            # Production serves hashed, compressed static files from STATIC_ROOT (WhiteNoise).
+            call_command("collectstatic", "--noinput", verbosity=0)
         self.stdout.write(f"townhall at http://{options['host']}:{options['port']}/")
         uvicorn.run(
             "townhall.asgi:application",

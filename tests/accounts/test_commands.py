@@ -1,0 +1,64 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from townhall.accounts.models import Account
+from townhall.audit.selectors import access_log_for_account
+
+
+def test_staff_command(person):
+    call_command("staff", "alice", "--jurisdiction", "GB", "--superuser")
+    person.refresh_from_db()
+    assert (person.is_staff, person.is_superuser, person.staff_jurisdiction) == (True, True, "GB")
+    call_command("staff", "alice", "--remove")
+    person.refresh_from_db()
+    assert (person.is_staff, person.staff_jurisdiction) == (False, "")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ghost", "--jurisdiction", "GB"], "No account @ghost"),
+        (["alice"], "--jurisdiction"),
+        (["alice", "--jurisdiction", "XX"], "ISO 3166"),
+    ],
+)
+def test_staff_command_errors(person, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("staff", *args)
+
+
+def test_createsuperuser_explains_the_way(person):
+    with pytest.raises(CommandError, match="townhall staff"):
+        Account.objects.create_superuser("root", "a long passphrase")
+
+
+def test_protected_data_command_goes_through_the_gateway(person, make_person, capsys):
+    call_command("staff", make_person("helpdesk").handle, "--jurisdiction", "GB")
+    call_command(
+        "protected-data",
+        "alice",
+        "--staff",
+        "helpdesk",
+        "--purpose",
+        "support_request",
+        "--reference",
+        "T-5",
+    )
+    assert "alice@example.org" in capsys.readouterr().out
+    [entry] = access_log_for_account(account_id=person.pk)
+    assert (entry.purpose, entry.reference, entry.outcome) == ("support_request", "T-5", "granted")
+    with pytest.raises(CommandError, match="reference_required"):
+        call_command("protected-data", "alice", "--staff", "helpdesk", "--purpose", "legal_request")
+
+
+def test_demo_data_is_idempotent(capsys):
+    call_command("demo_data")
+    call_command("demo_data")
+    org = Account.objects.get(handle="exampleparliament")
+    assert org.verified
+    assert org.members.count() == 3
+    assert Account.objects.filter(kind="person").count() == 8
+    bands = set(Account.objects.filter(kind="person").values_list("age_band", flat=True))
+    assert bands == {"13-15", "16-17", "adult"}
+    sam = Account.objects.get(handle="sam")
+    assert [e.reference for e in access_log_for_account(account_id=sam.pk)] == ["T-1042"]
