@@ -29,8 +29,8 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "organisation"
     extra = 0
-    fields = ["member", "role", "created_at"]
-    readonly_fields = fields
+    fields = ("member", "role", "created_at")
+    readonly_fields = ("member", "role", "created_at")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
