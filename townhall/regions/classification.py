@@ -43,6 +43,7 @@ MODEL_CLASSES: dict[str, DataClass] = {
     "accounts.organisationaction": DataClass.PUBLIC,
     # regions
     "regions.datakey": DataClass.KEYRING,
+    "regions.regionmove": DataClass.INSTANCE,
     # audit
     "audit.accesslogentry": DataClass.PROTECTED,
     "audit.chainhead": DataClass.REGIONAL,
