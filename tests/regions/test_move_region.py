@@ -407,3 +407,22 @@ def test_the_command_reports_bad_input_in_one_line(
         run(*args)
     assert message in str(failed.value)
     assert "\n" not in str(failed.value)
+
+
+def test_token_works_between_switch_and_cleanup(make_person, monkeypatch):
+    """After the switch the source still holds a copy of the token row until cleanup."""
+    from townhall.accounts.services import token_authenticate, token_create
+    from townhall.regions import move
+
+    account = make_person("mover", country="GB")
+    _, secret = token_create(account=account, name="phone")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("interrupted before cleanup")
+
+    monkeypatch.setattr(move, "_cleanup", fail)
+    with pytest.raises(RuntimeError):
+        move.account_move_region(account=account, target="sg")
+    account.refresh_from_db()
+    assert account.home_region == "sg"
+    assert token_authenticate(secret) == account

@@ -326,10 +326,14 @@ def token_authenticate(raw: str) -> Account | None:
     if found is None:
         return None
     region, account_id, secret_hash, revoked = found
-    if revoked or not hmac.compare_digest(secret_hash, _secret_hash(secret)):
-        return None
     account = Account.objects.filter(pk=account_id, is_active=True).first()
-    if account is None or account.home_region != region:
+    if account is not None and account.home_region != region:
+        # Mid-move, the source region still holds a copy: the home region's row decides.
+        found = token_lookup(key_id, account.home_region)
+        if found is None or found[0] != account.home_region:
+            return None
+        region, account_id, secret_hash, revoked = found
+    if account is None or revoked or not hmac.compare_digest(secret_hash, _secret_hash(secret)):
         return None
     vault = own_vault(account)
     token = vault.rows(ApiToken).filter(key_id=key_id).first()
