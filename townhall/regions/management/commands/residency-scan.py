@@ -1,0 +1,101 @@
+"""``townhall residency-scan [--user HANDLE]``: report protected data found out of place.
+
+Exits 0 when nothing was found and 1 when there are findings, so that a cron job or CI step can
+alert on it. Each finding names the user, the database or storage, the table.column or file and
+the protected field; never the value itself. See townhall/regions/residency.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from townhall.regions.residency import ResidencyScanError, ScanReport, residency_scan
+from townhall.regions.selectors import region_list
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return _plural(n, "byte", "bytes")
+    size = n / 1024
+    for unit in ("KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            break
+        size /= 1024
+    return f"{size:,.1f} {unit}"
+
+
+class Command(BaseCommand):
+    help = (
+        "Read every region's database and storage and report any user's protected data found "
+        "outside their home region, or in plaintext anywhere. Exits 1 when there are findings."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--user", metavar="HANDLE", help="Scan for one account's data only (its handle)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        console = Console(stderr=True)
+        with ExitStack() as stack:
+            progress = None
+            if console.is_terminal and sys.stderr.isatty():
+                progress = stack.enter_context(
+                    Progress(
+                        SpinnerColumn(),
+                        TextColumn("{task.description}"),
+                        TimeElapsedColumn(),
+                        console=console,
+                        transient=True,
+                    )
+                )
+            task = progress.add_task("starting the residency scan") if progress else None
+
+            def report_progress(message: str) -> None:
+                if progress is not None and task is not None:
+                    progress.update(task, description=message)
+
+            try:
+                report = residency_scan(handle=options["user"], progress=report_progress)
+            except ResidencyScanError as exc:
+                raise CommandError(str(exc)) from None
+            except DatabaseError as exc:
+                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else exc
+                raise CommandError(
+                    f"A database could not be read ({first_line}); run `townhall migrate`."
+                ) from None
+        self._print(report, options["user"])
+        if report.findings:
+            sys.exit(1)
+
+    def _print(self, report: ScanReport, handle: str | None) -> None:
+        c = report.counters
+        codes = ", ".join(region.code for region in region_list())
+        scope = f"@{handle.strip().lstrip('@').lower()}" if handle else "every account"
+        self.stdout.write(
+            f"Residency scan of {_plural(c.regions, 'region', 'regions')} ({codes}) "
+            f"for {scope}: {_plural(c.accounts, 'account', 'accounts')}, "
+            f"{_plural(c.values, 'protected value', 'protected values')} searched for, "
+            f"{_plural(c.databases, 'database', 'databases')}, "
+            f"{_plural(c.tables, 'table', 'tables')}, {_plural(c.rows, 'row', 'rows')}, "
+            f"{_plural(c.files, 'file', 'files')} ({_size(c.bytes)}) read."
+        )
+        for note in report.notes:
+            self.stdout.write(f"Note: {note}")
+        if not report.findings:
+            self.stdout.write("0 findings")
+            return
+        self.stdout.write(_plural(len(report.findings), "finding", "findings") + ":")
+        for finding in report.findings:
+            self.stdout.write(f"  {finding}")
