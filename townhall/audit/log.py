@@ -156,7 +156,12 @@ def _head_locked(region: Region) -> ChainHead:
     heads = in_region(ChainHead, region)
     head = heads.select_for_update().filter(region=region.code).first()
     if head is None:
-        if in_region(AccessLogEntry, region).exists():
+        # get_or_create absorbs a concurrent first append's insert of the same head. Only when
+        # this call created the head can existing entries mean that the head was deleted: a
+        # concurrent first append would have needed the very row just created.
+        _, created = heads.get_or_create(region=region.code, defaults={"last_hash": GENESIS_HASH})
+        head = heads.select_for_update().get(region=region.code)
+        if created and in_region(AccessLogEntry, region).exists():
             raise AccessLogBroken(
                 VerifyReport(
                     region=region.code,
@@ -166,9 +171,6 @@ def _head_locked(region: Region) -> ChainHead:
                     problem="entries exist but the chain head is missing (deleted?)",
                 )
             )
-        # get_or_create absorbs a concurrent first append's insert of the same head.
-        heads.get_or_create(region=region.code, defaults={"last_hash": GENESIS_HASH})
-        head = heads.select_for_update().get(region=region.code)
     return head
 
 

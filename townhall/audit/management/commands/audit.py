@@ -11,6 +11,10 @@ from townhall.audit.log import AccessLogBroken, access_log_checkpoint, access_lo
 from townhall.regions.selectors import UnknownRegion, region_get, region_list
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 class Command(BaseCommand):
     help = "Verify the access log's hash chains, or sign a checkpoint at their ends."
 
@@ -47,10 +51,9 @@ class Command(BaseCommand):
         for code in codes:
             report = access_log_verify(region=code)
             if report.ok:
-                self.stdout.write(
-                    f"{code}: OK, {report.entries_checked} entries, "
-                    f"{report.checkpoints_checked} checkpoints"
-                )
+                entries = _count(report.entries_checked, "entry", "entries")
+                checkpoints = _count(report.checkpoints_checked, "checkpoint", "checkpoints")
+                self.stdout.write(f"{code}: OK, {entries}, {checkpoints}")
             else:
                 broken.append(code)
                 self.stdout.write(
