@@ -32,3 +32,16 @@ def test_region_managers(person):
     assert not in_region(Identity, "sg").filter(account_id=person.pk).exists()
     with pytest.raises(TypeError):
         in_region(Account, "uk")
+
+
+def test_storage_selection_reads_the_classification(settings):
+    from django.core.files.storage import storages
+
+    from townhall.regions.selectors import storage_for
+
+    assert storage_for("avatars") is storages["default"]
+    assert storage_for("private", region="sg").location.endswith("regions/sg")
+    with pytest.raises(ValueError, match="protected"):
+        storage_for("private")
+    with pytest.raises(LookupError, match="no data class"):
+        storage_for("videos")

@@ -11,7 +11,6 @@ from functools import partial
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -24,7 +23,7 @@ from townhall.audit.gateway import (
     token_lookup,
 )
 from townhall.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
-from townhall.regions.selectors import region_for_country
+from townhall.regions.selectors import region_for_country, storage_for
 
 from . import validation as v
 from .avatars import render_avatar
@@ -253,19 +252,18 @@ def avatar_set(*, account: Account, actor: Account, upload: object) -> Account:
     _require_can_edit(account=account, actor=actor)
     data = render_avatar(upload)
     old = account.avatar
-    name = default_storage.save(
-        f"avatars/{account.pk}/{secrets.token_hex(8)}.webp", ContentFile(data)
-    )
+    storage = storage_for("avatars")
+    name = storage.save(f"avatars/{account.pk}/{secrets.token_hex(8)}.webp", ContentFile(data))
     try:
         with transaction.atomic():
             account.avatar = name
             account.save(update_fields=["avatar"])
             _record(account, actor, "profile.avatar")
     except Exception:
-        default_storage.delete(name)
+        storage.delete(name)
         raise
     if old:
-        transaction.on_commit(partial(default_storage.delete, old))
+        transaction.on_commit(partial(storage.delete, old))
     return account
 
 

@@ -37,7 +37,7 @@ from townhall.regions.crypto import (
 )
 from townhall.regions.keyproviders import key_provider
 from townhall.regions.keys import DataKeyUnavailable, data_key_create, data_key_get
-from townhall.regions.selectors import in_region, region_get, region_list, region_storage
+from townhall.regions.selectors import in_region, region_get, region_list, storage_for
 
 from .log import access_log_append
 
@@ -377,7 +377,7 @@ class Vault:
 
     def save_file(self, name: str, chunks: Iterable[bytes]) -> str:
         """Store a protected file, encrypted as it streams; returns the storage name."""
-        storage = region_storage(self.region)
+        storage = storage_for("private", region=self.region)
         stored = self.file_name(name)
         sealed = encrypt_stream(self.key, chunks, self._file_aad(stored))
         return storage.save(stored, File(cast(IO[bytes], _IterFile(sealed))))
@@ -385,7 +385,7 @@ class Vault:
     def open_file(self, stored: str) -> DecryptingReader:
         if not stored.startswith(f"{self.subject.pk}/"):
             raise Forbidden("not_your_file", "That file does not belong to this account.")
-        storage = region_storage(self.region)
+        storage = storage_for("private", region=self.region)
         size = storage.size(stored)
         try:
             return DecryptingReader(
@@ -397,7 +397,7 @@ class Vault:
             ) from exc
 
     def list_files(self) -> list[str]:
-        storage = region_storage(self.region)
+        storage = storage_for("private", region=self.region)
         root = str(self.subject.pk)
         if not storage.exists(root):
             return []

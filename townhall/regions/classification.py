@@ -61,9 +61,12 @@ MODEL_CLASSES: dict[str, DataClass] = {
     "django_tasks_database.dbtaskresult": DataClass.INSTANCE,
 }
 
-# Storage locations, by the purpose of the files in them.
+# Storage locations, by the kind of file kept in them. Public files go to the default storage
+# (any CDN may serve them); protected files to the storage of the owner's home region, sealed
+# with the owner's data key. `townhall.regions.selectors.storage_for` reads this table.
 STORAGE_CLASSES: dict[str, DataClass] = {
     "avatars": DataClass.PUBLIC,
+    "private": DataClass.PROTECTED,
 }
 
 

@@ -58,6 +58,23 @@ def in_home_region[M: Model](model: type[M], account: Account) -> Manager[M]:
     return in_region(model, account.home_region)
 
 
+def storage_for(kind: str, *, region: Region | str | None = None) -> Storage:
+    """The storage for a kind of file, by its class in STORAGE_CLASSES."""
+    from .classification import STORAGE_CLASSES, DataClass
+
+    try:
+        data_class = STORAGE_CLASSES[kind]
+    except KeyError:
+        raise LookupError(
+            f"storage kind {kind!r} has no data class in townhall/regions/classification.py"
+        ) from None
+    if data_class is DataClass.PUBLIC:
+        return storages["default"]
+    if region is None:
+        raise ValueError(f"{kind!r} files are protected: name the owner's home region")
+    return region_storage(region)
+
+
 def region_storage(region: Region | str) -> Storage:
     """The media storage of a region, for protected files."""
     if isinstance(region, str):
