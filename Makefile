@@ -45,8 +45,8 @@ worker: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check townhall tests bench
-	$(BIN)/ruff format --check townhall tests bench
+	$(BIN)/ruff check townhall tests $(wildcard bench)
+	$(BIN)/ruff format --check townhall tests $(wildcard bench)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy townhall
