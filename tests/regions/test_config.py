@@ -145,3 +145,12 @@ def test_server_refuses_the_wrong_key(tmp_path):
     result = run_check(tmp_path, "serve", "--port", "0", TOWNHALL_REGIONS=regions)
     assert result.returncode == 2
     assert "wrapped by key-encryption key" in result.stderr
+
+
+def test_server_refuses_to_start_without_the_signing_key(tmp_path):
+    regions = '{"uk": {"jurisdiction": "GB"}}'
+    assert run_check(tmp_path, "keys", "init", TOWNHALL_REGIONS=regions).returncode == 0
+    (tmp_path / "keys" / "instance-ed25519.key").unlink()
+    result = run_check(tmp_path, "serve", "--port", "0", TOWNHALL_REGIONS=regions)
+    assert result.returncode == 2
+    assert "instance signing key is missing" in result.stderr

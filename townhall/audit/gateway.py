@@ -7,7 +7,7 @@ log of the user's home region (granted or refused), and only then hands out a ``
 object that reads, decrypts, encrypts and writes that one user's protected rows and files with
 their data key.
 
-``tests/audit/test_gateway_boundary.py`` fails when code outside the gateway (and the region
+``tests/regions/test_gateway_boundary.py`` fails when code outside the gateway (and the region
 layer under it) queries protected models or decrypts.
 """
 

@@ -30,10 +30,14 @@ def verify_region_keys() -> None:
     """
     from django.db import DatabaseError
 
+    from townhall.audit.signing import instance_key_check
+
     from .keyproviders import key_provider
     from .models import DataKey
     from .selectors import in_region, region_list
 
+    # Every logged access needs the instance signing key (checkpoints); check it up front too.
+    instance_key_check()
     provider = key_provider()
     for region in region_list():
         provider.check(region.code)

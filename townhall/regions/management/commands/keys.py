@@ -23,14 +23,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         provider = key_provider()
         if options["action"] == "init":
-            if not isinstance(provider, FileKeyProvider):
-                raise CommandError(
-                    f"{type(provider).__name__} manages its own keys; create them in the KMS."
+            if isinstance(provider, FileKeyProvider):
+                for region in region_list():
+                    path = provider.create_if_missing(region.code)
+                    if path is not None:
+                        self.stdout.write(
+                            f"created the key-encryption key of {region.code}: {path}"
+                        )
+            else:
+                self.stdout.write(
+                    f"{type(provider).__name__} keeps the key-encryption keys: create them there."
                 )
-            for region in region_list():
-                path = provider.create_if_missing(region.code)
-                if path is not None:
-                    self.stdout.write(f"created the key-encryption key of {region.code}: {path}")
             path = instance_key_create_if_missing()
             if path is not None:
                 self.stdout.write(f"created the instance signing key: {path}")
