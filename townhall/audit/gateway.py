@@ -382,6 +382,11 @@ class Vault:
         sealed = encrypt_stream(self.key, chunks, self._file_aad(stored))
         return storage.save(stored, File(cast(IO[bytes], _IterFile(sealed))))
 
+    def delete_file(self, stored: str) -> None:
+        if not stored.startswith(f"{self.subject.pk}/"):
+            raise Forbidden("not_your_file", "That file does not belong to this account.")
+        storage_for("private", region=self.region).delete(stored)
+
     def open_file(self, stored: str) -> DecryptingReader:
         if not stored.startswith(f"{self.subject.pk}/"):
             raise Forbidden("not_your_file", "That file does not belong to this account.")
@@ -396,9 +401,10 @@ class Vault:
                 "protected_data_unavailable", "A protected file of this account does not decrypt."
             ) from exc
 
-    def list_files(self) -> list[str]:
+    def list_files(self, prefix: str = "") -> list[str]:
+        """Storage names of the account's protected files, optionally under a sub-folder."""
         storage = storage_for("private", region=self.region)
-        root = str(self.subject.pk)
+        root = self.file_name(prefix.strip("/")) if prefix else str(self.subject.pk)
         if not storage.exists(root):
             return []
         found: list[str] = []

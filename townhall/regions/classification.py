@@ -41,6 +41,12 @@ MODEL_CLASSES: dict[str, DataClass] = {
     "accounts.membership": DataClass.PUBLIC,
     "accounts.invitation": DataClass.PUBLIC,
     "accounts.organisationaction": DataClass.PUBLIC,
+    # media
+    "media.video": DataClass.PUBLIC,
+    "media.rendition": DataClass.PUBLIC,
+    "media.videotext": DataClass.PROTECTED,
+    "media.upload": DataClass.PROTECTED,
+    "media.mediajob": DataClass.INSTANCE,
     # regions
     "regions.datakey": DataClass.KEYRING,
     "regions.regionmove": DataClass.INSTANCE,
@@ -66,7 +72,8 @@ MODEL_CLASSES: dict[str, DataClass] = {
 # with the owner's data key. `townhall.regions.selectors.storage_for` reads this table.
 STORAGE_CLASSES: dict[str, DataClass] = {
     "avatars": DataClass.PUBLIC,
-    "private": DataClass.PROTECTED,
+    "videos": DataClass.PUBLIC,  # renditions of public videos
+    "private": DataClass.PROTECTED,  # originals, renditions of non-public videos, other files
 }
 
 

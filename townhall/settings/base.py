@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "townhall.accounts",
     "townhall.regions",
     "townhall.audit",
+    "townhall.media",
     "townhall.api",
     "townhall.web",
     "django.contrib.admin",
@@ -215,6 +216,23 @@ TOWNHALL_INSTANCE_SIGNING_KEY = env("TOWNHALL_INSTANCE_SIGNING_KEY")
 # A signed checkpoint of each region's access log is written after this many entries (and on
 # demand with `townhall audit checkpoint`).
 TOWNHALL_AUDIT_CHECKPOINT_EVERY = int(env("TOWNHALL_AUDIT_CHECKPOINT_EVERY", "100"))
+
+# --- Video -----------------------------------------------------------------------------------
+
+TOWNHALL_UPLOAD_MAX_BYTES = int(env("TOWNHALL_UPLOAD_MAX_BYTES", str(1024**3)))
+TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES = int(env("TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES", str(100 * 1024**2)))
+TOWNHALL_UPLOAD_DAILY_QUOTA_BYTES = int(env("TOWNHALL_UPLOAD_DAILY_QUOTA_BYTES", str(5 * 1024**3)))
+TOWNHALL_UPLOAD_EXPIRY_HOURS = int(env("TOWNHALL_UPLOAD_EXPIRY_HOURS", "24"))
+TOWNHALL_VIDEO_MAX_SECONDS = float(env("TOWNHALL_VIDEO_MAX_SECONDS", "600"))
+TOWNHALL_VIDEO_MIN_SECONDS = float(env("TOWNHALL_VIDEO_MIN_SECONDS", "1"))
+TOWNHALL_VIDEO_MAX_SIDE = int(env("TOWNHALL_VIDEO_MAX_SIDE", "4096"))
+TOWNHALL_KEEP_ORIGINALS = env_bool("TOWNHALL_KEEP_ORIGINALS", False)
+# Empty: the FFmpeg binary that the imageio-ffmpeg wheel ships.
+TOWNHALL_FFMPEG = env("TOWNHALL_FFMPEG")
+TOWNHALL_TRANSCODE_THREADS = int(env("TOWNHALL_TRANSCODE_THREADS", "0"))
+TOWNHALL_TRANSCODE_LEASE_SECONDS = int(env("TOWNHALL_TRANSCODE_LEASE_SECONDS", "60"))
+TOWNHALL_TRANSCODE_MAX_ATTEMPTS = int(env("TOWNHALL_TRANSCODE_MAX_ATTEMPTS", "3"))
+TOWNHALL_WORK_DIR = Path(env("TOWNHALL_WORK_DIR", str(VAR_DIR / "work")))
 
 # --- Limits ----------------------------------------------------------------------------------
 

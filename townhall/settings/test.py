@@ -16,6 +16,8 @@ os.environ.setdefault(
 os.environ.setdefault("TOWNHALL_DEFAULT_REGION", "uk")
 os.environ.setdefault("TOWNHALL_REGION_BY_COUNTRY", '{"US": "us", "SG": "sg", "MY": "sg"}')
 os.environ.setdefault("TOWNHALL_CACHE_URL", "locmem")
+# Jobs run inline in tests; the worker tests start real `townhall worker` processes.
+os.environ.setdefault("TOWNHALL_TASKS_BACKEND", "immediate")
 # Fixed keys for the test suite only (they protect nothing real).
 os.environ.setdefault("TOWNHALL_KEK_UK", "ixjtFmsK4SC560dxC7w3wmMyYRqm46/+Go7a2lAtpUU=")
 os.environ.setdefault("TOWNHALL_KEK_US", "liFZqDHAV9By7Z4ZbGTCTnbwN55lZdEBNTg2heQQqYI=")
@@ -32,3 +34,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"
 STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "public")  # type: ignore[index]  # noqa: F405
 TOWNHALL_AUTH_RATE = 1000
+TOWNHALL_WORK_DIR = VAR_DIR / "test-work"

@@ -1,0 +1,129 @@
+"""Transcoding jobs with a lease and a heartbeat.
+
+A worker claims a job by taking its lease; while it works, a heartbeat thread extends the lease.
+A worker that dies (SIGKILL, a lost machine) stops extending it, and once the lease has expired
+any worker's reaper puts the job back in the queue: nothing is lost, whatever kills a worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import MediaJob, Video
+
+logger = logging.getLogger(__name__)
+
+
+def _lease_until() -> dt.datetime:
+    return timezone.now() + dt.timedelta(seconds=settings.TOWNHALL_TRANSCODE_LEASE_SECONDS)
+
+
+def job_claim(*, job_id: int, worker: str) -> MediaJob | None:
+    """Take the job's lease if it is queued, or running under an expired lease."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = (
+            MediaJob.objects.filter(pk=job_id)
+            .filter(
+                Q(state=MediaJob.State.QUEUED)
+                | Q(state=MediaJob.State.RUNNING, lease_expires_at__lt=now)
+            )
+            .update(
+                state=MediaJob.State.RUNNING,
+                lease_owner=worker,
+                lease_expires_at=_lease_until(),
+            )
+        )
+        if not claimed:
+            return None
+        job = MediaJob.objects.select_related("video", "video__owner").get(pk=job_id)
+        job.attempts += 1
+        job.save(update_fields=["attempts"])
+    return job
+
+
+def job_heartbeat(*, job_id: int, worker: str) -> bool:
+    """Extend the lease; False when the job is no longer ours."""
+    return bool(
+        MediaJob.objects.filter(pk=job_id, state=MediaJob.State.RUNNING, lease_owner=worker).update(
+            lease_expires_at=_lease_until()
+        )
+    )
+
+
+@contextmanager
+def heartbeat(*, job_id: int, worker: str) -> Iterator[threading.Event]:
+    """Extend the lease every third of its length while the body runs."""
+    stop = threading.Event()
+    lost = threading.Event()
+    interval = max(1.0, settings.TOWNHALL_TRANSCODE_LEASE_SECONDS / 3)
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                if not job_heartbeat(job_id=job_id, worker=worker):
+                    lost.set()
+                    return
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield lost
+    finally:
+        stop.set()
+        thread.join()
+
+
+def job_finish(*, job_id: int, worker: str, state: str, error: str = "") -> None:
+    MediaJob.objects.filter(pk=job_id, lease_owner=worker).update(
+        state=state, error=error[:2000], finished_at=timezone.now(), lease_expires_at=None
+    )
+
+
+def jobs_requeue_stale() -> list[int]:
+    """Put jobs whose worker stopped heart-beating back in the queue (or fail them for good).
+
+    Safe to run from every worker at once: each job is moved by one conditional update.
+    """
+    from .services import video_fail
+    from .tasks import transcode_video
+
+    close_old_connections()
+    now = timezone.now()
+    requeued: list[int] = []
+    stale = MediaJob.objects.filter(state=MediaJob.State.RUNNING, lease_expires_at__lt=now)
+    for job in stale.select_related("video"):
+        if job.attempts >= settings.TOWNHALL_TRANSCODE_MAX_ATTEMPTS:
+            moved = MediaJob.objects.filter(
+                pk=job.pk, lease_expires_at=job.lease_expires_at
+            ).update(state=MediaJob.State.FAILED, error="the worker stopped too many times")
+            if moved:
+                video_fail(
+                    video=job.video,
+                    code="transcode_failed",
+                    message="Transcoding stopped too many times; upload the video again.",
+                )
+            continue
+        moved = MediaJob.objects.filter(pk=job.pk, lease_expires_at=job.lease_expires_at).update(
+            state=MediaJob.State.QUEUED, lease_owner="", lease_expires_at=None
+        )
+        if moved:
+            logger.warning("re-queued transcoding job %s: its worker stopped", job.pk)
+            transcode_video.enqueue(job_id=job.pk)
+            requeued.append(job.pk)
+    return requeued
+
+
+def video_for_job(job: MediaJob) -> Video:
+    return job.video

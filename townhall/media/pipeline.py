@@ -1,0 +1,155 @@
+"""From a sealed original to published renditions: the work of one transcoding job."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+
+from . import ffmpeg
+from .jobs import heartbeat, job_claim, job_finish
+from .models import MediaJob, Rendition, Video
+from .probe import MediaRejected, probe
+from .services import (
+    original_delete,
+    owner_vault,
+    video_fail,
+    video_files_delete,
+    video_publish,
+    video_set_progress,
+)
+from .sources import copy_to_file, file_chunks, original_reader
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".jpg": "image/jpeg",
+}
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over: stop without touching its outputs."""
+
+
+def transcode_job(*, job_id: int, worker: str) -> str:
+    job = job_claim(job_id=job_id, worker=worker)
+    if job is None:
+        return "not claimed"
+    video = job.video
+    with heartbeat(job_id=job.pk, worker=worker) as lost:
+        try:
+            _transcode(job, video, lost)
+        except LeaseLost:
+            logger.warning("job %s: lease lost, leaving the job to its new worker", job.pk)
+            return "lease lost"
+        except (ffmpeg.TranscodeFailed, MediaRejected) as exc:
+            video_files_delete(video=video)
+            code = exc.code if isinstance(exc, MediaRejected) else "transcode_failed"
+            video_fail(video=video, code=code, message=str(exc))
+            job_finish(job_id=job.pk, worker=worker, state=MediaJob.State.FAILED, error=str(exc))
+            return "failed"
+        except Exception as exc:
+            # Anything unexpected: leave no partial output; the job may be retried.
+            video_files_delete(video=video)
+            job_finish(job_id=job.pk, worker=worker, state=MediaJob.State.FAILED, error=repr(exc))
+            video_fail(video=video, code="transcode_failed", message="Transcoding failed.")
+            raise
+    job_finish(job_id=job.pk, worker=worker, state=MediaJob.State.DONE)
+    return "published"
+
+
+def _transcode(job: MediaJob, video: Video, lost: threading.Event) -> None:
+    # Outputs of an earlier attempt that died half-way are removed first.
+    video_files_delete(video=video)
+    work = Path(settings.TOWNHALL_WORK_DIR) / f"job{job.pk}-{job.attempts}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        vault = owner_vault(video.owner)
+        source = work / "source"
+        with original_reader(vault, video.original) as reader:
+            copy_to_file(reader, source)
+        info = probe(str(source))
+        rungs = ffmpeg.ladder(info)
+        out = work / "out"
+        out.mkdir()
+        duration = max(info.duration, 0.001)
+        last = [-1]
+
+        def progress(seconds: float) -> None:
+            percent = int(min(1.0, seconds / duration) * 90)
+            if percent != last[0]:
+                last[0] = percent
+                video_set_progress(video_id=video.pk, percent=percent)
+
+        ffmpeg.run(ffmpeg.encode_command(source, info, rungs, out), on_progress=progress)
+        _check_lease(lost)
+        ffmpeg.run(ffmpeg.hls_command(rungs, bool(info.audio_codec), out))
+        video_set_progress(video_id=video.pk, percent=95)
+        largest = out / rungs[-1].name
+        ffmpeg.run(ffmpeg.poster_command(largest, min(1.0, info.duration / 3), out))
+        video_set_progress(video_id=video.pk, percent=97)
+        _check_lease(lost)
+        _store(video, rungs, out)
+        _check_lease(lost)
+        video_publish(video=video)
+        if not settings.TOWNHALL_KEEP_ORIGINALS:
+            original_delete(video=video)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_lease(lost: threading.Event) -> None:
+    if lost.is_set():
+        raise LeaseLost
+
+
+def _store(video: Video, rungs: list[ffmpeg.Rung], out: Path) -> None:
+    from townhall.regions.selectors import storage_for
+
+    by_name = {rung.name: rung for rung in rungs}
+    public = video.is_public
+    vault = None if public else owner_vault(video.owner)
+    storage = storage_for("videos")
+    rows = []
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        name = path.relative_to(out).as_posix()
+        folder = f"videos/{video.public_id}/{name}"
+        if public:
+            with path.open("rb") as f:
+                stored = storage.save(folder, File(f))
+        else:
+            assert vault is not None
+            stored = vault.save_file(folder, file_chunks(path))
+        rung = by_name.get(name)
+        kind = (
+            Rendition.Kind.MP4
+            if rung is not None
+            else Rendition.Kind.POSTER
+            if name == "poster.jpg"
+            else Rendition.Kind.HLS
+        )
+        rows.append(
+            Rendition(
+                video=video,
+                kind=kind,
+                name=name,
+                width=rung.width if rung else None,
+                height=rung.height if rung else None,
+                bitrate=rung.max_kbps * 1000 if rung else None,
+                size=path.stat().st_size,
+                content_type=CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+                storage_name=stored,
+                sealed=not public,
+            )
+        )
+    with transaction.atomic():
+        Rendition.objects.bulk_create(rows)

@@ -1,0 +1,197 @@
+"""Creating videos from uploads, and the changes of state they go through."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from townhall.accounts.models import Account, Role
+from townhall.accounts.services import role_of
+from townhall.audit.gateway import Vault, own_vault, provision
+from townhall.errors import DomainError, Forbidden
+from townhall.regions.keys import DataKeyUnavailable
+from townhall.regions.selectors import storage_for
+
+from .models import MediaJob, Rendition, Video, VideoText
+from .probe import ProbeResult, probe
+from .sources import original_reader
+
+CAPTION_MAX = 2200
+HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,50})", re.UNICODE)
+MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_.]{3,24})", re.IGNORECASE)
+
+
+def owner_vault(owner: Account) -> Vault:
+    """The vault of the account a video belongs to (organisations get a data key on first use)."""
+    from townhall.regions.keys import data_key_get
+
+    try:
+        data_key_get(region=owner.home_region, account_id=owner.pk)
+    except DataKeyUnavailable:
+        return provision(subject=owner)
+    return own_vault(owner)
+
+
+def parse_caption(caption: str) -> tuple[list[str], list[str]]:
+    """Hashtags (lower-cased) and mentioned handles that exist, each once, in order."""
+    hashtags = list(dict.fromkeys(tag.lower() for tag in HASHTAG_RE.findall(caption)))
+    handles = list(dict.fromkeys(h.lower().rstrip(".") for h in MENTION_RE.findall(caption)))
+    existing = set(Account.objects.filter(handle__in=handles).values_list("handle", flat=True))
+    return hashtags, [h for h in handles if h in existing]
+
+
+def clean_caption(caption: str) -> str:
+    caption = (caption or "").strip()
+    if len(caption) > CAPTION_MAX:
+        raise DomainError.for_field(
+            "caption",
+            "caption_too_long",
+            f"A caption is at most {CAPTION_MAX} characters; this one has {len(caption)}.",
+        )
+    return caption
+
+
+def clean_visibility(visibility: str) -> str:
+    if visibility not in Video.Visibility.values:
+        raise DomainError.for_field(
+            "visibility",
+            "visibility_invalid",
+            f"Visibility is one of: {', '.join(Video.Visibility.values)}.",
+        )
+    return visibility
+
+
+def check_can_post(*, owner: Account, uploader: Account) -> None:
+    """People post for themselves; any member of an organisation's team posts for it."""
+    if owner.pk == uploader.pk:
+        return
+    if not owner.is_organisation or role_of(owner, uploader) not in Role.values:
+        raise Forbidden("not_allowed", f"You cannot post videos for @{owner.handle}.")
+
+
+def video_create(
+    *,
+    owner: Account,
+    uploader: Account,
+    original_prefix: str,
+    original_size: int,
+    caption: str,
+    visibility: str,
+) -> Video:
+    """Probe a complete, sealed original and queue its transcoding, or raise MediaRejected.
+
+    The original stays where the upload put it (sealed, in the owner's home region); the caller
+    deletes it when this raises.
+    """
+    check_can_post(owner=owner, uploader=uploader)
+    caption = clean_caption(caption)
+    visibility = clean_visibility(visibility)
+    vault = owner_vault(owner)
+    with original_reader(vault, original_prefix) as reader:
+        info = probe(reader)  # type: ignore[arg-type]
+    hashtags, mentions = parse_caption(caption)
+    public = visibility == Video.Visibility.PUBLIC
+    with transaction.atomic(), transaction.atomic(using=vault.region.db_alias):
+        video = Video.objects.create(
+            owner=owner,
+            uploaded_by=uploader,
+            visibility=visibility,
+            state=Video.State.PROCESSING,
+            caption=caption if public else "",
+            hashtags=hashtags if public else [],
+            mentions=mentions if public else [],
+            region=vault.region.code,
+            original=original_prefix,
+            original_size=original_size,
+            **_probe_fields(info),
+        )
+        if not public:
+            vault.create(VideoText, video_id=video.pk, caption=caption)
+        job = MediaJob.objects.create(video=video)
+        transaction.on_commit(partial(_enqueue, job.pk))
+    return video
+
+
+def _enqueue(job_id: int) -> None:
+    from .tasks import transcode_video
+
+    transcode_video.enqueue(job_id=job_id)
+
+
+def _probe_fields(info: ProbeResult) -> dict[str, object]:
+    return {
+        "duration": info.duration,
+        "width": info.width,
+        "height": info.height,
+        "rotation": info.rotation,
+        "frame_rate": info.frame_rate,
+        "source_container": info.container[:40],
+        "source_video_codec": info.video_codec[:40],
+        "source_audio_codec": info.audio_codec[:40],
+    }
+
+
+def video_caption(video: Video) -> str:
+    """The caption, wherever it lives (sealed in the home region for non-public videos)."""
+    if video.is_public:
+        return video.caption
+    vault = owner_vault(video.owner)
+    text = vault.rows(VideoText).filter(video_id=video.pk).first()
+    return str(vault.open(text, "caption")) if text is not None else ""
+
+
+def video_set_progress(*, video_id: int, percent: int) -> None:
+    Video.objects.filter(pk=video_id, state=Video.State.PROCESSING).update(
+        progress=max(0, min(99, percent))
+    )
+
+
+def video_files_delete(*, video: Video) -> None:
+    """Remove every rendition file and row of a video (public storage or sealed, both)."""
+    public = storage_for("videos")
+    vault = owner_vault(video.owner)
+    for name in vault.list_files(f"videos/{video.public_id}"):
+        vault.delete_file(name)
+    folder = f"videos/{video.public_id}"
+    for name in _walk(public, folder):
+        public.delete(name)
+    Rendition.objects.filter(video=video).delete()
+
+
+def _walk(storage: object, folder: str) -> list[str]:
+    exists = getattr(storage, "exists")  # noqa: B009
+    listdir = getattr(storage, "listdir")  # noqa: B009
+    if not exists(folder):
+        return []
+    found: list[str] = []
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        dirs, files = listdir(current)
+        found += [f"{current}/{f}" for f in files]
+        stack += [f"{current}/{d}" for d in dirs]
+    return found
+
+
+def original_delete(*, video: Video) -> None:
+    if not video.original:
+        return
+    vault = owner_vault(video.owner)
+    for name in vault.list_files(video.original):
+        vault.delete_file(name)
+    Video.objects.filter(pk=video.pk).update(original="")
+
+
+def video_publish(*, video: Video) -> None:
+    Video.objects.filter(pk=video.pk).update(
+        state=Video.State.PUBLISHED, progress=100, published_at=timezone.now()
+    )
+
+
+def video_fail(*, video: Video, code: str, message: str) -> None:
+    Video.objects.filter(pk=video.pk).update(
+        state=Video.State.FAILED, failure_code=code, failure_message=message[:300]
+    )
