@@ -44,4 +44,4 @@ def test_storage_selection_reads_the_classification(settings):
     with pytest.raises(ValueError, match="protected"):
         storage_for("private")
     with pytest.raises(LookupError, match="no data class"):
-        storage_for("videos")
+        storage_for("nonsense")

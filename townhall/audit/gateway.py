@@ -202,6 +202,15 @@ def own_vault(account: Account) -> Vault:
     )
 
 
+def own_vault_provisioned(account: Account) -> Vault:
+    """``own_vault``, creating the account's data key first if it has none (organisations)."""
+    try:
+        data_key_get(region=account.home_region, account_id=account.pk)
+    except DataKeyUnavailable:
+        return provision(subject=account)
+    return own_vault(account)
+
+
 def provision(*, subject: Account) -> Vault:
     """A new account's vault: creates its data key in the home region's keyring."""
     region = region_get(subject.home_region)

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from townhall.accounts.models import Account, Role
 from townhall.accounts.services import role_of
-from townhall.audit.gateway import Vault, own_vault, provision
+from townhall.audit.gateway import Vault, own_vault_provisioned
 from townhall.errors import DomainError, Forbidden
-from townhall.regions.keys import DataKeyUnavailable
 from townhall.regions.selectors import storage_for
 
 from .models import MediaJob, Rendition, Video, VideoText
@@ -26,13 +25,7 @@ MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_.]{3,24})", re.IGNORECASE)
 
 def owner_vault(owner: Account) -> Vault:
     """The vault of the account a video belongs to (organisations get a data key on first use)."""
-    from townhall.regions.keys import data_key_get
-
-    try:
-        data_key_get(region=owner.home_region, account_id=owner.pk)
-    except DataKeyUnavailable:
-        return provision(subject=owner)
-    return own_vault(owner)
+    return own_vault_provisioned(owner)
 
 
 def parse_caption(caption: str) -> tuple[list[str], list[str]]:
