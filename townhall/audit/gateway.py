@@ -37,7 +37,13 @@ from townhall.regions.crypto import (
 )
 from townhall.regions.keyproviders import key_provider
 from townhall.regions.keys import DataKeyUnavailable, data_key_create, data_key_get
-from townhall.regions.selectors import in_region, region_get, region_list, storage_for
+from townhall.regions.selectors import (
+    in_region,
+    region_get,
+    region_list,
+    storage_for,
+    storage_walk,
+)
 
 from .log import access_log_append
 
@@ -414,16 +420,7 @@ class Vault:
         """Storage names of the account's protected files, optionally under a sub-folder."""
         storage = storage_for("private", region=self.region)
         root = self.file_name(prefix.strip("/")) if prefix else str(self.subject.pk)
-        if not storage.exists(root):
-            return []
-        found: list[str] = []
-        stack = [root]
-        while stack:
-            folder = stack.pop()
-            dirs, files = storage.listdir(folder)
-            found.extend(f"{folder}/{f}" for f in files)
-            stack.extend(f"{folder}/{d}" for d in dirs)
-        return sorted(found)
+        return sorted(storage_walk(storage, root))
 
     # Summary
 

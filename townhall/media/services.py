@@ -12,7 +12,7 @@ from townhall.accounts.models import Account, Role
 from townhall.accounts.services import role_of
 from townhall.audit.gateway import Vault, own_vault_provisioned
 from townhall.errors import DomainError, Forbidden
-from townhall.regions.selectors import storage_for
+from townhall.regions.selectors import storage_for, storage_walk
 
 from .models import MediaJob, Rendition, Video, VideoText
 from .probe import ProbeResult, probe
@@ -149,24 +149,9 @@ def video_files_delete(*, video: Video) -> None:
     for name in vault.list_files(f"videos/{video.public_id}"):
         vault.delete_file(name)
     folder = f"videos/{video.public_id}"
-    for name in _walk(public, folder):
+    for name in list(storage_walk(public, folder)):
         public.delete(name)
     Rendition.objects.filter(video=video).delete()
-
-
-def _walk(storage: object, folder: str) -> list[str]:
-    exists = getattr(storage, "exists")  # noqa: B009
-    listdir = getattr(storage, "listdir")  # noqa: B009
-    if not exists(folder):
-        return []
-    found: list[str] = []
-    stack = [folder]
-    while stack:
-        current = stack.pop()
-        dirs, files = listdir(current)
-        found += [f"{current}/{f}" for f in files]
-        stack += [f"{current}/{d}" for d in dirs]
-    return found
 
 
 def original_delete(*, video: Video) -> None:

@@ -8,9 +8,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from townhall.audit.gateway import Vault
+from townhall.regions.crypto import SeekableReader
 
 
-class ConcatReader(io.RawIOBase):
+class ConcatReader(SeekableReader):
     """Several seekable readers, read as one file (the parts of a resumable upload)."""
 
     def __init__(self, parts: Sequence[io.RawIOBase], sizes: list[int]) -> None:
@@ -24,20 +25,6 @@ class ConcatReader(io.RawIOBase):
         self._sizes = sizes
         self.size = total
         self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         view = memoryview(buffer).cast("B")

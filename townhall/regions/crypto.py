@@ -115,7 +115,28 @@ def plaintext_size(sealed_size: int, chunk_size: int) -> int:
     return full * chunk_size + rest - TAG_BYTES
 
 
-class DecryptingReader(io.RawIOBase):
+class SeekableReader(io.RawIOBase):
+    """A read-only raw file of known ``size`` whose subclasses fill ``readinto`` from ``_pos``."""
+
+    size = 0
+    _pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+
+class DecryptingReader(SeekableReader):
     """A seekable, read-only file object over a sealed file: reads decrypt only what they need."""
 
     def __init__(self, key: bytes, raw: IO[bytes], aad: bytes, sealed_size: int) -> None:
@@ -157,20 +178,6 @@ class DecryptingReader(io.RawIOBase):
             raise DecryptionFailed(f"chunk {index} does not open with this key") from None
         self._cache = (index, plain)
         return plain
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         view = memoryview(buffer).cast("B")

@@ -69,7 +69,7 @@ from townhall.errors import Conflict, DomainError
 from .classification import model_label
 from .keys import DataKeyUnavailable, data_key_destroy, data_key_rewrap
 from .models import RegionMove
-from .selectors import in_region, region_get, region_storage
+from .selectors import in_region, region_get, region_storage, storage_walk
 
 Progress = Callable[[str, int, int], None]
 Phase = RegionMove.Phase
@@ -170,17 +170,7 @@ def _file_checksum(storage: Storage, name: str) -> str:
 
 
 def _list_files(storage: Storage, account_id: int) -> list[str]:
-    root = str(account_id)
-    if not storage.exists(root):
-        return []
-    found: list[str] = []
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        dirs, files = storage.listdir(folder)
-        found.extend(f"{folder}/{f}" for f in files)
-        stack.extend(f"{folder}/{d}" for d in dirs)
-    return sorted(found)
+    return list(storage_walk(storage, str(account_id)))
 
 
 # --- The phases ---------------------------------------------------------------------------------

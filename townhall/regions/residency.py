@@ -54,7 +54,7 @@ from .classification import DataClass, classify, model_label
 from .config import Region
 from .crypto import FILE_MAGIC
 from .models import DataKey
-from .selectors import in_region, region_list, region_storage
+from .selectors import in_region, region_list, region_storage, storage_walk
 
 MIN_VALUE_LENGTH = 6
 FILE_BLOCK = 1024 * 1024
@@ -430,19 +430,6 @@ def _scan_databases(needles: _Needles, report: ScanReport, tally: _Tally, say: P
 # --- (c) Every file of every storage ----------------------------------------------------------
 
 
-def _walk(storage: Storage, folder: str = "") -> Iterator[str]:
-    """Every file's name in a storage; a storage that does not exist yet is empty."""
-    try:
-        dirs, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    prefix = f"{folder}/" if folder else ""
-    for name in sorted(files):
-        yield prefix + name
-    for name in sorted(dirs):
-        yield from _walk(storage, prefix + name)
-
-
 def _read_file(
     storage: Storage, name: str, needles: _Needles, report: ScanReport
 ) -> tuple[bool, set[tuple[_Owner, str]]]:
@@ -485,7 +472,7 @@ def _scan_storages(
     places += [(r.storage_alias, region_storage(r), r) for r in region_list()]
     for alias, storage, region in places:
         where = f"storage {alias}"
-        for name in _walk(storage):
+        for name in storage_walk(storage):
             say(f"{where}: reading {name}")
             report.counters.files += 1
             sealed, hits = _read_file(storage, name, needles, report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -73,6 +74,19 @@ def storage_for(kind: str, *, region: Region | str | None = None) -> Storage:
     if region is None:
         raise ValueError(f"{kind!r} files are protected: name the owner's home region")
     return region_storage(region)
+
+
+def storage_walk(storage: Storage, folder: str = "") -> Iterator[str]:
+    """Every file's name under ``folder``, in name order; a folder that does not exist is empty."""
+    try:
+        dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    prefix = f"{folder.rstrip('/')}/" if folder else ""
+    for name in sorted(files):
+        yield prefix + name
+    for name in sorted(dirs):
+        yield from storage_walk(storage, prefix + name)
 
 
 def region_storage(region: Region | str) -> Storage:
