@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from townhall.accounts.api import router as accounts_router
 from townhall.accounts.api_organisations import router as organisations_router
 from townhall.audit.api import router as audit_router
+from townhall.media.api import router as media_router
 
 from .auth import token_or_session
 from .errors import error_body, install_error_handlers
@@ -39,3 +40,4 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
 api.add_router("", accounts_router)
 api.add_router("", organisations_router)
 api.add_router("", audit_router)
+api.add_router("", media_router)

@@ -1,0 +1,456 @@
+"""API for videos: resumable uploads (tus 1.0), the simple upload, reading and deleting videos.
+
+The tus operations answer with the tus headers (``Tus-Resumable`` on every response, 412 for
+another protocol version) and, on errors, with the API's one error shape. Request bodies are
+read from the request stream a MiB at a time, never as ``request.body``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.http import http_date
+from ninja import File, Form, Router, Status, UploadedFile
+from ninja.decorators import decorate_view
+
+from townhall.accounts.models import Account, Role
+from townhall.accounts.selectors import account_get
+from townhall.accounts.services import role_of
+from townhall.api.auth import ActiveSessionAuth, AuthedRequest, TokenAuth
+from townhall.api.errors import error_body, error_responses
+from townhall.errors import DomainError, Forbidden, NotFound
+
+from . import uploads
+from .models import Video, VideoText
+from .schemas import VideoOut, VideoPageOut
+from .services import (
+    HASHTAG_RE,
+    MENTION_RE,
+    original_delete,
+    owner_vault,
+    video_caption,
+    video_files_delete,
+)
+
+router = Router(tags=["videos"])
+
+OFFSET_STREAM = "application/offset+octet-stream"
+# Multipart framing around the file of a simple upload (boundaries, the other fields).
+MULTIPART_SLACK = 64 * 1024
+PAGE_MAX = 50
+
+
+# --- tus ---------------------------------------------------------------------------------------
+
+
+def tus_protocol(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Check the client's tus version first, and mark every response (errors too) as tus."""
+
+    @wraps(run)
+    def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+        version = request.headers.get("Tus-Resumable")
+        if request.method != "OPTIONS" and version != uploads.TUS_VERSION:
+            response: HttpResponseBase = JsonResponse(
+                error_body(
+                    "tus_version_unsupported",
+                    f"This server speaks tus {uploads.TUS_VERSION}; the request says "
+                    f"Tus-Resumable: {version or '(missing)'}.",
+                ),
+                status=412,
+            )
+            response["Tus-Version"] = uploads.TUS_VERSION
+        else:
+            response = run(request, **kwargs)
+        response["Tus-Resumable"] = uploads.TUS_VERSION
+        if response.status_code == 460:
+            response.reason_phrase = "Checksum Mismatch"
+        return response
+
+    return wrapped
+
+
+def _int_header(request: HttpRequest, name: str) -> int:
+    raw = request.headers.get(name, "")
+    if not raw.isdigit():
+        raise DomainError.for_field(
+            name, "header_invalid", f"{name} must be given as a whole number of bytes."
+        )
+    return int(raw)
+
+
+def _body_chunks(request: HttpRequest) -> Iterator[bytes]:
+    """The request body, a MiB at a time; a dropped connection ends it early (tus keeps what
+    arrived, the client resumes from the offset HEAD reports)."""
+    while True:
+        try:
+            chunk = request.read(uploads.CHUNK_SIZE)
+        except OSError:
+            return
+        if not chunk:
+            return
+        yield chunk
+
+
+def _has_body(request: HttpRequest) -> bool:
+    return request.content_type == OFFSET_STREAM and request.headers.get(
+        "Content-Length", "0"
+    ) not in ("", "0")
+
+
+def _upload_headers(response: HttpResponse, info: uploads.UploadInfo) -> HttpResponse:
+    response["Upload-Offset"] = str(info.offset)
+    if not info.complete:
+        response["Upload-Expires"] = http_date(info.expires_at.timestamp())
+    if info.video_public_id:
+        response["Townhall-Video"] = info.video_public_id
+    return response
+
+
+def _checked_body_length(request: HttpRequest, info: uploads.UploadInfo) -> None:
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > info.length - info.offset:
+        raise DomainError(
+            "upload_overflow",
+            f"The body has {declared} bytes; only {info.length - info.offset} remain.",
+        )
+
+
+@router.api_operation(
+    ["OPTIONS"],
+    "/uploads/",
+    auth=None,
+    response={204: None, **error_responses(400)},
+    summary="tus: what this server supports",
+)
+@decorate_view(tus_protocol)
+def tus_options(request: HttpRequest) -> HttpResponse:
+    """Tus-Version, Tus-Extension, Tus-Max-Size and Tus-Checksum-Algorithm, no auth needed."""
+    response = HttpResponse(status=204)
+    response["Tus-Version"] = uploads.TUS_VERSION
+    response["Tus-Extension"] = uploads.TUS_EXTENSIONS
+    response["Tus-Max-Size"] = str(settings.TOWNHALL_UPLOAD_MAX_BYTES)
+    response["Tus-Checksum-Algorithm"] = uploads.TUS_CHECKSUM_ALGORITHMS
+    return response
+
+
+@router.post(
+    "/uploads/",
+    response={201: None, **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 460)},
+    summary="tus: create an upload (optionally with its first bytes)",
+)
+@decorate_view(tus_protocol)
+def tus_create(request: AuthedRequest) -> HttpResponse:
+    """Headers: `Upload-Length` (bytes), `Upload-Metadata` (base64 pairs: `caption`,
+    `visibility` public|followers|private, `filename`, `organisation` handle to post for).
+    Answers 201 with `Location: /api/v1/uploads/<id>` and `Upload-Expires`. A body sent as
+    `application/offset+octet-stream` is appended at once (creation-with-upload); a zero-byte
+    upload is complete at once, and refused as `not_a_video`. Over the size limit: 413
+    `upload_too_large`; over the daily quota: 413 `quota_exceeded`."""
+    length = _int_header(request, "Upload-Length")
+    metadata = uploads.parse_metadata(request.headers.get("Upload-Metadata", ""))
+    checksum = uploads.parse_checksum(request.headers.get("Upload-Checksum", ""))
+    info = uploads.upload_create(
+        uploader=request.auth,
+        length=length,
+        caption=metadata.get("caption", ""),
+        visibility=metadata.get("visibility", "") or Video.Visibility.PUBLIC,
+        filename=metadata.get("filename", ""),
+        organisation=metadata.get("organisation", ""),
+    )
+    if length == 0 or _has_body(request):
+        try:
+            _checked_body_length(request, info)
+            info, _ = uploads.upload_append(
+                uploader=request.auth,
+                upload_id=info.id,
+                offset=0,
+                chunks=_body_chunks(request) if _has_body(request) else (),
+                checksum=checksum,
+            )
+        except BaseException:
+            uploads.upload_discard(uploader=request.auth, upload_id=info.id)
+            raise
+    response = HttpResponse(status=201)
+    response["Location"] = f"/api/v1/uploads/{info.id}"
+    return _upload_headers(response, info)
+
+
+@router.api_operation(
+    ["HEAD"],
+    "/uploads/{upload_id}",
+    response={200: None, **error_responses(401, 404, 410, 412)},
+    summary="tus: how far an upload has got",
+)
+@decorate_view(tus_protocol)
+def tus_head(request: AuthedRequest, upload_id: str) -> HttpResponse:
+    """`Upload-Offset`, `Upload-Length`, `Upload-Expires`; `Townhall-Video` once complete."""
+    info = uploads.upload_get(uploader=request.auth, upload_id=upload_id)
+    response = _upload_headers(HttpResponse(status=200), info)
+    response["Upload-Length"] = str(info.length)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.patch(
+    "/uploads/{upload_id}",
+    response={204: None, **error_responses(400, 401, 403, 404, 409, 410, 412, 415, 422, 460)},
+    summary="tus: append bytes at the upload's offset",
+)
+@decorate_view(tus_protocol)
+def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
+    """Body `application/offset+octet-stream` (else 415) at `Upload-Offset` equal to the
+    upload's offset (else 409 `offset_mismatch`), with an optional `Upload-Checksum: sha256
+    <base64>` (or sha1) (a mismatch is 460 `checksum_mismatch` and nothing is kept). The PATCH that
+    completes the upload creates the video: 204 with `Townhall-Video: <id>`, or 422 with the
+    reason the file was refused (then the upload is gone)."""
+    if request.content_type != OFFSET_STREAM:
+        raise uploads.UploadUnsupportedType(
+            "content_type_unsupported", f"A PATCH body must be sent as {OFFSET_STREAM}."
+        )
+    offset = _int_header(request, "Upload-Offset")
+    checksum = uploads.parse_checksum(request.headers.get("Upload-Checksum", ""))
+    info = uploads.upload_get(uploader=request.auth, upload_id=upload_id)
+    _checked_body_length(request, info)
+    info, _ = uploads.upload_append(
+        uploader=request.auth,
+        upload_id=upload_id,
+        offset=offset,
+        chunks=_body_chunks(request),
+        checksum=checksum,
+    )
+    return _upload_headers(HttpResponse(status=204), info)
+
+
+@router.delete(
+    "/uploads/{upload_id}",
+    response={204: None, **error_responses(401, 404, 412)},
+    summary="tus: terminate an upload",
+)
+@decorate_view(tus_protocol)
+def tus_terminate(request: AuthedRequest, upload_id: str) -> HttpResponse:
+    """Deletes what was uploaded and the upload; later requests for it get 404."""
+    uploads.upload_terminate(uploader=request.auth, upload_id=upload_id)
+    return HttpResponse(status=204)
+
+
+# --- Simple upload -----------------------------------------------------------------------------
+
+
+def simple_upload_limit(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Refuse an oversized body before Django spools it to disk."""
+
+    @wraps(run)
+    def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
+        declared = request.headers.get("Content-Length", "")
+        limit = settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES
+        if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+            return JsonResponse(
+                error_body("upload_too_large", _too_large_message(limit)), status=413
+            )
+        return run(request, **kwargs)
+
+    return wrapped
+
+
+def _too_large_message(limit: int) -> str:
+    return (
+        f"A simple upload is at most {limit // 1024**2} MB; use the resumable (tus) upload "
+        "at /api/v1/uploads/ for bigger files."
+    )
+
+
+@router.post(
+    "/videos",
+    response={201: VideoOut, **error_responses(400, 401, 403, 404, 413, 422)},
+    summary="Upload a video in one multipart request (up to 100 MB by default)",
+)
+@decorate_view(simple_upload_limit)
+def video_upload(
+    request: AuthedRequest,
+    file: File[UploadedFile],
+    caption: Form[str] = "",
+    visibility: Form[str] = Video.Visibility.PUBLIC,
+    organisation: Form[str] = "",
+) -> Status[VideoOut]:
+    """For simple clients and the page's fallback; bigger files go through tus."""
+    size = file.size or 0
+    if size > settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES:
+        raise uploads.UploadTooLarge(
+            "upload_too_large", _too_large_message(settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES)
+        )
+    video = uploads.video_upload_simple(
+        uploader=request.auth,
+        chunks=file.chunks(uploads.CHUNK_SIZE),
+        size=size,
+        caption=caption,
+        visibility=visibility,
+        filename=file.name or "",
+        organisation=organisation,
+    )
+    video.refresh_from_db()
+    return Status(201, _video_out(video, viewer=request.auth))
+
+
+# --- Reading and deleting videos ---------------------------------------------------------------
+
+
+def _anonymous(request: HttpRequest) -> Any:
+    """Lets a request without credentials through: public videos are for everyone."""
+    return _Anonymous()
+
+
+class _Anonymous:
+    pk = None
+
+
+optional_auth = [TokenAuth(), ActiveSessionAuth(csrf=True), _anonymous]
+
+
+def _viewer(request: HttpRequest) -> Account | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, Account) else None
+
+
+def _manages(owner: Account, viewer: Account | None) -> bool:
+    """The owner, or a member of the owning organisation's team, sees everything of theirs."""
+    if viewer is None:
+        return False
+    if owner.pk == viewer.pk:
+        return True
+    return owner.is_organisation and role_of(owner, viewer) in Role.values
+
+
+def _videos() -> QuerySet[Video]:
+    return Video.objects.select_related("owner").prefetch_related("renditions")
+
+
+def _visible(video: Video, viewer: Account | None) -> bool:
+    if _manages(video.owner, viewer):
+        return True
+    return video.owner.is_active and video.is_public and video.state == Video.State.PUBLISHED
+
+
+def _video_get(public_id: str, viewer: Account | None) -> Video:
+    video = _videos().filter(public_id=public_id).first()
+    if video is None or not _visible(video, viewer):
+        raise NotFound("video_not_found", "No such video.")
+    return video
+
+
+def _caption_tags(captions: dict[int, str]) -> dict[int, tuple[list[str], list[str]]]:
+    """Hashtags and existing mentions of sealed captions, with one query for the whole page."""
+    found = {
+        pk: (
+            list(dict.fromkeys(t.lower() for t in HASHTAG_RE.findall(text))),
+            list(dict.fromkeys(h.lower().rstrip(".") for h in MENTION_RE.findall(text))),
+        )
+        for pk, text in captions.items()
+    }
+    handles = {h for _, mentions in found.values() for h in mentions}
+    existing = set(Account.objects.filter(handle__in=handles).values_list("handle", flat=True))
+    return {pk: (tags, [h for h in ms if h in existing]) for pk, (tags, ms) in found.items()}
+
+
+def _video_out(video: Video, *, viewer: Account | None, caption: str | None = None) -> VideoOut:
+    if video.is_public:
+        return VideoOut.from_video(video, caption=video.caption)
+    text = video_caption(video) if caption is None else caption
+    out = VideoOut.from_video(video, caption=text)
+    if text:
+        out.hashtags, out.mentions = _caption_tags({video.pk: text})[video.pk]
+    return out
+
+
+@router.get(
+    "/videos/{public_id}",
+    auth=optional_auth,
+    response={200: VideoOut, **error_responses(401, 404)},
+    summary="A video: its state, progress, caption and renditions",
+)
+def video_detail(request: HttpRequest, public_id: str) -> VideoOut:
+    """Followers-only and private videos, and those not yet published, are 404 for anyone but
+    their owner (or the owning organisation's team)."""
+    viewer = _viewer(request)
+    return _video_out(_video_get(public_id, viewer), viewer=viewer)
+
+
+def _cursor_encode(video: Video) -> str:
+    raw = f"{video.created_at.isoformat()}|{video.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, pk = raw.partition("|")
+        return dt.datetime.fromisoformat(stamp), int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise DomainError.for_field(
+            "cursor", "cursor_invalid", "The cursor is not one this API gave out."
+        ) from None
+
+
+@router.get(
+    "/accounts/{handle}/videos",
+    auth=optional_auth,
+    response={200: VideoPageOut, **error_responses(400, 401, 404)},
+    summary="An account's videos, newest first",
+)
+def account_videos(
+    request: HttpRequest, handle: str, cursor: str = "", limit: int = 20
+) -> VideoPageOut:
+    """Published public videos; the account itself (or its organisation's team) also sees
+    its non-public and unfinished ones. Pass `next_cursor` back as `cursor` for the next page."""
+    viewer = _viewer(request)
+    owner = account_get(handle=handle)
+    limit = max(1, min(limit, PAGE_MAX))
+    videos = _videos().filter(owner=owner).order_by("-created_at", "-pk")
+    manages = _manages(owner, viewer)
+    if not manages:
+        videos = videos.filter(visibility=Video.Visibility.PUBLIC, state=Video.State.PUBLISHED)
+    if cursor:
+        created, pk = _cursor_decode(cursor)
+        videos = videos.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    page = list(videos[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    captions: dict[int, str] = {}
+    private = [v.pk for v in page if not v.is_public]
+    if manages and private:
+        vault = owner_vault(owner)
+        for text in vault.rows(VideoText).filter(video_id__in=private):
+            captions[text.video_id] = str(vault.open(text, "caption"))
+    tags = _caption_tags(captions)
+    items = []
+    for video in page:
+        out = VideoOut.from_video(video, caption=captions.get(video.pk, video.caption))
+        if video.pk in tags:
+            out.hashtags, out.mentions = tags[video.pk]
+        items.append(out)
+    return VideoPageOut(items=items, next_cursor=_cursor_encode(page[-1]) if more else None)
+
+
+@router.delete(
+    "/videos/{public_id}",
+    response={204: None, **error_responses(401, 403, 404)},
+    summary="Delete a video, its renditions and its original",
+)
+def video_delete(request: AuthedRequest, public_id: str) -> Status[None]:
+    """By its owner, or an owner or admin of the owning organisation."""
+    video = _video_get(public_id, request.auth)
+    owner, actor = video.owner, request.auth
+    if owner.pk != actor.pk and role_of(owner, actor) not in (Role.OWNER, Role.ADMIN):
+        raise Forbidden("not_allowed", "Only the owner or an organisation admin deletes videos.")
+    video_files_delete(video=video)
+    original_delete(video=video)
+    owner_vault(owner).rows(VideoText).filter(video_id=video.pk).delete()
+    Video.objects.filter(pk=video.pk).delete()
+    return Status(204, None)

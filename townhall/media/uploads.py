@@ -1,0 +1,484 @@
+"""Resumable uploads (tus 1.0) and simple uploads: from bytes on the wire to a sealed original.
+
+An ``Upload`` row lives in the uploader's home region (it is their protected data: the caption
+of a video not yet posted). Its bytes live in the *owner's* vault (the uploader, or the
+organisation they post for), under ``uploads/<upload id>/``: each PATCH streams into one new
+sealed part, so nothing is ever held whole in memory and a dropped connection costs at most
+the part being written. When the last byte arrives the parts are handed to ``video_create``,
+which probes them and queues the transcoding, or refuses them (and then nothing is kept).
+
+Concurrency: the body is streamed without holding a database transaction (on SQLite an open
+write transaction would block the whole region for the length of an upload); the part is then
+committed under ``select_for_update`` with a conditional update on the offset, so of two
+PATCHes racing for the same offset exactly one appends and the other deletes its part and gets
+409. Part names carry a random suffix after their index, so two racing writers never overwrite
+each other's object (S3 storages overwrite by default), and the names of the committed parts
+are recorded in the sealed metadata: anything else under the folder (a part written by a
+process that died half-way) is removed before the original is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from townhall.accounts.models import Account
+from townhall.accounts.selectors import organisation_get
+from townhall.audit.gateway import Vault, own_vault
+from townhall.errors import Conflict, DomainError, NotFound
+
+from .models import Upload, Video
+from .services import (
+    check_can_post,
+    clean_caption,
+    clean_visibility,
+    owner_vault,
+    video_create,
+)
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
+# The tus checksum extension requires sha1; sha256 is what our own clients send.
+CHECKSUM_ALGORITHMS = ("sha256", "sha1")
+TUS_CHECKSUM_ALGORITHMS = ",".join(CHECKSUM_ALGORITHMS)
+CHUNK_SIZE = 1024 * 1024
+QUOTA_WINDOW = dt.timedelta(hours=24)
+
+
+class UploadTooLarge(DomainError):
+    status = 413
+
+
+class UploadGone(DomainError):
+    status = 410
+
+
+class UploadUnsupportedType(DomainError):
+    status = 415
+
+
+class ChecksumMismatch(DomainError):
+    """tus checksum extension: 460 Checksum Mismatch."""
+
+    status = 460
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    """What the tus endpoint tells a client about an upload."""
+
+    id: str
+    length: int
+    offset: int
+    expires_at: dt.datetime
+    complete: bool
+    video_public_id: str = ""
+
+
+@dataclass
+class _Meta:
+    """The sealed metadata of an upload."""
+
+    caption: str
+    visibility: str
+    filename: str
+    owner_id: int
+    parts: list[str] = field(default_factory=list)
+
+    def dump(self) -> str:
+        return json.dumps(self.__dict__)
+
+    @classmethod
+    def load(cls, raw: str) -> _Meta:
+        return cls(**json.loads(raw))
+
+
+def _info(row: Upload) -> UploadInfo:
+    return UploadInfo(
+        id=row.key,
+        length=row.length,
+        offset=row.offset,
+        expires_at=row.expires_at,
+        complete=row.state == Upload.State.COMPLETE,
+        video_public_id=row.video_public_id,
+    )
+
+
+def _expiry() -> dt.datetime:
+    return timezone.now() + dt.timedelta(hours=settings.TOWNHALL_UPLOAD_EXPIRY_HOURS)
+
+
+def parse_metadata(header: str) -> dict[str, str]:
+    """Decode a tus ``Upload-Metadata`` header: comma-separated ``key base64value`` pairs."""
+    values: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in (header or "").split(","))):
+        key, _, encoded = pair.partition(" ")
+        try:
+            values[key] = base64.b64decode(encoded.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise DomainError.for_field(
+                "Upload-Metadata",
+                "metadata_invalid",
+                f"The value of {key!r} in Upload-Metadata is not base64-encoded UTF-8.",
+            ) from None
+    return values
+
+
+@dataclass(frozen=True)
+class Checksum:
+    algorithm: str
+    digest: bytes
+
+
+def parse_checksum(header: str) -> Checksum | None:
+    """The expected digest of a tus ``Upload-Checksum: sha256 <base64>`` header."""
+    if not header:
+        return None
+    algorithm, _, encoded = header.strip().partition(" ")
+    algorithm = algorithm.lower()
+    if algorithm not in CHECKSUM_ALGORITHMS:
+        raise DomainError(
+            "checksum_algorithm_unsupported",
+            f"Checksum algorithm {algorithm!r} is not supported; use one of "
+            f"{TUS_CHECKSUM_ALGORITHMS}.",
+        )
+    try:
+        digest = base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
+        digest = b""
+    if len(digest) != hashlib.new(algorithm).digest_size:
+        raise DomainError(
+            "checksum_invalid", f"Upload-Checksum is not a base64 {algorithm} digest."
+        )
+    return Checksum(algorithm, digest)
+
+
+def _owner_for(*, uploader: Account, organisation: str) -> Account:
+    owner = organisation_get(handle=organisation) if organisation else uploader
+    check_can_post(owner=owner, uploader=uploader)
+    return owner
+
+
+def _quota_used(vault: Vault) -> int:
+    since = timezone.now() - QUOTA_WINDOW
+    used = vault.rows(Upload).filter(created_at__gte=since).aggregate(total=Sum("length"))
+    return int(used["total"] or 0)
+
+
+def upload_create(
+    *,
+    uploader: Account,
+    length: int,
+    caption: str = "",
+    visibility: str = Video.Visibility.PUBLIC,
+    filename: str = "",
+    organisation: str = "",
+    max_bytes: int | None = None,
+) -> UploadInfo:
+    """Start an upload of ``length`` bytes, checking the limits, the quota and the poster."""
+    limit = settings.TOWNHALL_UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
+    if length < 0:
+        raise DomainError("upload_length_invalid", "Upload-Length must be zero or more bytes.")
+    if length > limit:
+        raise UploadTooLarge(
+            "upload_too_large",
+            f"The file is {length} bytes; the limit is {limit} bytes ({limit // 1024**2} MB).",
+        )
+    owner = _owner_for(uploader=uploader, organisation=organisation)
+    caption = clean_caption(caption)
+    visibility = clean_visibility(visibility or Video.Visibility.PUBLIC)
+    vault = own_vault(uploader)
+    uploads_expire(account_id=uploader.pk)
+    quota = settings.TOWNHALL_UPLOAD_DAILY_QUOTA_BYTES
+    used = _quota_used(vault)
+    if used + length > quota:
+        raise UploadTooLarge(
+            "quota_exceeded",
+            f"You have uploaded {used} bytes in the last 24 hours; this file of {length} bytes "
+            f"would go over the daily quota of {quota} bytes.",
+        )
+    meta = _Meta(caption=caption, visibility=visibility, filename=filename[:255], owner_id=owner.pk)
+    row = vault.create(
+        Upload,
+        key=f"{vault.region.code}-{secrets.token_hex(16)}",
+        length=length,
+        metadata=meta.dump(),
+        expires_at=_expiry(),
+    )
+    return _info(row)
+
+
+def _row(vault: Vault, upload_id: str) -> Upload:
+    """The uploader's own upload, or 404 (another user's upload is as absent as a made-up one)."""
+    region, _, _ = upload_id.partition("-")
+    row = None
+    if region == vault.region.code:
+        row = vault.rows(Upload).filter(key=upload_id).first()
+    if row is None:
+        raise NotFound("upload_not_found", "No such upload (it may have been terminated).")
+    if row.state == Upload.State.ACTIVE and row.expires_at <= timezone.now():
+        raise UploadGone("upload_expired", "This upload expired; start a new one.")
+    return row
+
+
+def upload_get(*, uploader: Account, upload_id: str) -> UploadInfo:
+    return _info(_row(own_vault(uploader), upload_id))
+
+
+def _prefix(row: Upload) -> str:
+    return f"uploads/{row.key}"
+
+
+def _owner_of(meta: _Meta) -> Account:
+    return Account.objects.get(pk=meta.owner_id)
+
+
+def _delete_parts(owner: Account, prefix: str) -> None:
+    vault = owner_vault(owner)
+    for name in vault.list_files(prefix):
+        vault.delete_file(name)
+
+
+def _discard(vault: Vault, row: Upload, meta: _Meta) -> None:
+    """Delete an upload's parts, then its row."""
+    _delete_parts(_owner_of(meta), _prefix(row))
+    vault.rows(Upload).filter(pk=row.pk).delete()
+
+
+class _Body:
+    """The chunks of a request body, hashed and counted as they go by, capped at ``limit``."""
+
+    def __init__(self, chunks: Iterable[bytes], limit: int, checksum: Checksum | None) -> None:
+        self._chunks = iter(chunks)
+        self.limit = limit
+        self.size = 0
+        self.checksum = checksum
+        self._hash = hashlib.new(checksum.algorithm) if checksum else None
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            if not chunk:
+                continue
+            self.size += len(chunk)
+            if self.size > self.limit:
+                raise DomainError(
+                    "upload_overflow",
+                    f"The body goes past the end of the upload ({self.limit} bytes remain).",
+                )
+            if self._hash is not None:
+                self._hash.update(chunk)
+            yield chunk
+
+    @property
+    def matches(self) -> bool:
+        """True unless a checksum was sent and the bytes received do not match it."""
+        if self.checksum is None or self._hash is None:
+            return True
+        return self._hash.digest() == self.checksum.digest
+
+
+def _write_part(owner_vault_: Vault, row: Upload, body: _Body) -> tuple[str, int] | None:
+    """Stream ``body`` into a new sealed part; (storage name, size), or None for no bytes."""
+    chunks = iter(body)
+    try:
+        first = next(chunks)
+    except StopIteration:
+        first = b""
+    if not first:
+        if not body.matches:
+            raise ChecksumMismatch("checksum_mismatch", "Upload-Checksum does not match the body.")
+        return None
+    name = f"{_prefix(row)}/{row.parts:06d}.{secrets.token_hex(4)}"
+    try:
+        stored = owner_vault_.save_file(name, _prepend(first, chunks))
+    except BaseException:
+        # The storage may have kept what it had written before the body failed.
+        owner_vault_.delete_file(owner_vault_.file_name(name))
+        raise
+    if not body.matches:
+        owner_vault_.delete_file(stored)
+        raise ChecksumMismatch(
+            "checksum_mismatch", "Upload-Checksum does not match the body; nothing was kept."
+        )
+    return stored, body.size
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+def upload_append(
+    *,
+    uploader: Account,
+    upload_id: str,
+    offset: int,
+    chunks: Iterable[bytes],
+    checksum: Checksum | None = None,
+) -> tuple[UploadInfo, Video | None]:
+    """Append a PATCH body at ``offset``; finish the upload when its last byte arrives.
+
+    Returns the upload as it now stands and, when this PATCH completed it, the new video.
+    """
+    vault = own_vault(uploader)
+    row = _row(vault, upload_id)
+    if offset != row.offset:
+        raise Conflict(
+            "offset_mismatch",
+            f"Upload-Offset is {offset} but the upload is at {row.offset}; ask with HEAD.",
+        )
+    meta = _Meta.load(vault.open(row, "metadata"))
+    owner = _owner_of(meta)
+    owner_files = owner_vault(owner)
+    written = _write_part(owner_files, row, _Body(chunks, row.length - row.offset, checksum))
+    if written is not None:
+        stored, size = written
+        with transaction.atomic(using=vault.region.db_alias):
+            current = vault.rows(Upload).select_for_update().filter(pk=row.pk).first()
+            if current is None or current.offset != row.offset or current.parts != row.parts:
+                owner_files.delete_file(stored)
+                if current is None:
+                    raise NotFound("upload_not_found", "The upload was terminated meanwhile.")
+                raise Conflict(
+                    "offset_mismatch",
+                    "Another request appended to this upload at the same time; ask with HEAD.",
+                )
+            meta = _Meta.load(vault.open(current, "metadata"))
+            meta.parts.append(stored)
+            vault.update(
+                current,
+                offset=current.offset + size,
+                parts=current.parts + 1,
+                metadata=meta.dump(),
+                expires_at=_expiry(),
+            )
+        row = current
+    video = None
+    if row.offset == row.length and row.state == Upload.State.ACTIVE:
+        video = _finish(vault, row, meta, uploader)
+        row.refresh_from_db(fields=["state", "video_public_id"])
+    return _info(row), video
+
+
+def _finish(vault: Vault, row: Upload, meta: _Meta, uploader: Account) -> Video | None:
+    """Hand the complete original to ``video_create``; on refusal nothing is left behind."""
+    claimed = (
+        vault.rows(Upload)
+        .filter(pk=row.pk, state=Upload.State.ACTIVE, offset=row.length)
+        .update(state=Upload.State.COMPLETE)
+    )
+    if not claimed:
+        return None  # another request is finishing it
+    owner = _owner_of(meta)
+    files = owner_vault(owner)
+    prefix = _prefix(row)
+    committed = set(meta.parts)
+    for name in files.list_files(prefix):
+        if name not in committed:
+            files.delete_file(name)
+    try:
+        video = video_create(
+            owner=owner,
+            uploader=uploader,
+            original_prefix=prefix,
+            original_size=row.length,
+            caption=meta.caption,
+            visibility=meta.visibility,
+        )
+    except DomainError:
+        _discard(vault, row, meta)
+        raise
+    except BaseException:
+        vault.rows(Upload).filter(pk=row.pk).update(state=Upload.State.ACTIVE)
+        raise
+    vault.rows(Upload).filter(pk=row.pk).update(video_public_id=video.public_id)
+    return video
+
+
+def upload_terminate(*, uploader: Account, upload_id: str) -> None:
+    """tus termination: delete the parts and the upload (a finished upload's video stays)."""
+    vault = own_vault(uploader)
+    region, _, _ = upload_id.partition("-")
+    row = vault.rows(Upload).filter(key=upload_id).first() if region == vault.region.code else None
+    if row is None:
+        raise NotFound("upload_not_found", "No such upload.")
+    if row.state == Upload.State.COMPLETE:
+        # The parts are the video's original now; only the record goes.
+        vault.rows(Upload).filter(pk=row.pk).delete()
+        return
+    _discard(vault, row, _Meta.load(vault.open(row, "metadata")))
+
+
+def upload_discard(*, uploader: Account, upload_id: str) -> None:
+    """Terminate an upload that failed half-way, if it is still there."""
+    with contextlib.suppress(NotFound):
+        upload_terminate(uploader=uploader, upload_id=upload_id)
+
+
+def uploads_expire(*, account_id: int) -> int:
+    """Delete an account's expired uploads (parts and rows); returns how many went.
+
+    Active uploads past ``expires_at`` lose their parts and rows. Complete ones are kept for
+    the daily quota's 24 hours, then their rows (which hold the caption) go too.
+    """
+    uploader = Account.objects.get(pk=account_id)
+    vault = own_vault(uploader)
+    now = timezone.now()
+    expired = list(vault.rows(Upload).filter(state=Upload.State.ACTIVE, expires_at__lte=now))
+    for row in expired:
+        _discard(vault, row, _Meta.load(vault.open(row, "metadata")))
+    done, _ = (
+        vault.rows(Upload)
+        .filter(state=Upload.State.COMPLETE, created_at__lt=now - QUOTA_WINDOW)
+        .delete()
+    )
+    return len(expired) + done
+
+
+def video_upload_simple(
+    *,
+    uploader: Account,
+    chunks: Iterable[bytes],
+    size: int,
+    caption: str = "",
+    visibility: str = Video.Visibility.PUBLIC,
+    filename: str = "",
+    organisation: str = "",
+) -> Video:
+    """One-request upload (up to TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES): the same path as tus.
+
+    It is recorded as an upload too, so that it counts against the daily quota.
+    """
+    info = upload_create(
+        uploader=uploader,
+        length=size,
+        caption=caption,
+        visibility=visibility,
+        filename=filename,
+        organisation=organisation,
+        max_bytes=settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES,
+    )
+    try:
+        upload, video = upload_append(uploader=uploader, upload_id=info.id, offset=0, chunks=chunks)
+    except BaseException:
+        upload_discard(uploader=uploader, upload_id=info.id)
+        raise
+    if video is None:
+        upload_discard(uploader=uploader, upload_id=info.id)
+        raise DomainError(
+            "upload_incomplete",
+            f"The file arrived with {upload.offset} of its {size} bytes; send it again.",
+        )
+    return video
