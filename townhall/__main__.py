@@ -3,7 +3,7 @@
 ``townhall migrate`` without ``--database`` migrates the default database and every region's,
 then creates the cache table.
 ``townhall serve`` runs the ASGI server; ``townhall worker`` runs a background-job worker
-(django-tasks-db's ``db_worker``).
+(django-tasks-db's loop with a reaper for jobs of dead workers; townhall/media/management).
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ def main(argv: list[str] | None = None) -> None:
         except ImproperlyConfigured as exc:
             sys.stderr.write(f"townhall: key error: {exc}\n")
             raise SystemExit(2) from None
-    if len(argv) > 1 and argv[1] == "worker":
-        argv[1] = "db_worker"
     if (
         len(argv) > 1
         and argv[1] == "migrate"

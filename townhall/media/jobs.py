@@ -9,18 +9,40 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import MediaJob, Video
 
 logger = logging.getLogger(__name__)
+
+_WORK_FOLDER_RE = re.compile(r"^job(\d+)-(\d+)$")
+
+
+def work_folder_name(job: MediaJob) -> str:
+    """The name of a job attempt's scratch folder under TOWNHALL_WORK_DIR."""
+    return f"job{job.pk}-{job.attempts}"
+
+
+def work_folder_job(name: str) -> tuple[int, int] | None:
+    """(job id, attempt) of a work folder's name, or None for a name that is not one."""
+    match = _WORK_FOLDER_RE.match(name)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def jobs_running_attempts(*, job_ids: list[int] | None = None) -> dict[int, int]:
+    """The attempt number of each running job (optionally only of these jobs)."""
+    running = MediaJob.objects.filter(state=MediaJob.State.RUNNING)
+    if job_ids is not None:
+        running = running.filter(pk__in=job_ids)
+    return dict(running.values_list("pk", "attempts"))
 
 
 def _lease_until() -> dt.datetime:
@@ -41,14 +63,12 @@ def job_claim(*, job_id: int, worker: str) -> MediaJob | None:
                 state=MediaJob.State.RUNNING,
                 lease_owner=worker,
                 lease_expires_at=_lease_until(),
+                attempts=F("attempts") + 1,
             )
         )
         if not claimed:
             return None
-        job = MediaJob.objects.select_related("video", "video__owner").get(pk=job_id)
-        job.attempts += 1
-        job.save(update_fields=["attempts"])
-    return job
+        return MediaJob.objects.select_related("video", "video__owner").get(pk=job_id)
 
 
 def job_heartbeat(*, job_id: int, worker: str) -> bool:

@@ -11,15 +11,16 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
+from townhall.regions.selectors import storage_for, storage_walk
+
 from . import ffmpeg
-from .jobs import heartbeat, job_claim, job_finish
+from .jobs import heartbeat, job_claim, job_finish, job_heartbeat, work_folder_name
 from .models import MediaJob, Rendition, Video
 from .probe import MediaRejected, probe
 from .services import (
     original_delete,
     owner_vault,
     video_fail,
-    video_files_delete,
     video_publish,
     video_set_progress,
 )
@@ -50,15 +51,20 @@ def transcode_job(*, job_id: int, worker: str) -> str:
         except LeaseLost:
             logger.warning("job %s: lease lost, leaving the job to its new worker", job.pk)
             return "lease lost"
-        except (ffmpeg.TranscodeFailed, MediaRejected) as exc:
-            video_files_delete(video=video)
-            code = exc.code if isinstance(exc, MediaRejected) else "transcode_failed"
-            video_fail(video=video, code=code, message=str(exc))
-            job_finish(job_id=job.pk, worker=worker, state=MediaJob.State.FAILED, error=str(exc))
-            return "failed"
         except Exception as exc:
-            # Anything unexpected: leave no partial output; the job may be retried.
-            video_files_delete(video=video)
+            if not job_heartbeat(job_id=job.pk, worker=worker):
+                # The lease went while we failed: the outputs now belong to the new worker.
+                logger.warning("job %s failed after losing its lease: %r", job.pk, exc)
+                return "lease lost"
+            # Leave no partial output behind, whatever went wrong.
+            outputs_delete(video=video)
+            if isinstance(exc, ffmpeg.TranscodeFailed | MediaRejected):
+                code = exc.code if isinstance(exc, MediaRejected) else "transcode_failed"
+                video_fail(video=video, code=code, message=str(exc))
+                job_finish(
+                    job_id=job.pk, worker=worker, state=MediaJob.State.FAILED, error=str(exc)
+                )
+                return "failed"
             job_finish(job_id=job.pk, worker=worker, state=MediaJob.State.FAILED, error=repr(exc))
             video_fail(video=video, code="transcode_failed", message="Transcoding failed.")
             raise
@@ -66,11 +72,36 @@ def transcode_job(*, job_id: int, worker: str) -> str:
     return "published"
 
 
+def outputs_delete(*, video: Video) -> None:
+    """Remove every output of a video's transcoding: files (public or sealed) and rows.
+
+    Walks the storage by listing (not ``exists`` on a folder, which object stores do not have),
+    so partial outputs of a worker that died half-way are found on S3 as on a file system.
+    """
+    folder = f"videos/{video.public_id}"
+    public = storage_for("videos")
+    for name in list(storage_walk(public, folder)):
+        public.delete(name)
+    vault = owner_vault(video.owner)
+    for name in vault.list_files(folder):
+        vault.delete_file(name)
+    Rendition.objects.filter(video=video).delete()
+
+
 def _transcode(job: MediaJob, video: Video, lost: threading.Event) -> None:
+    root = Path(settings.TOWNHALL_WORK_DIR)
+    # Scratch folders of this job's earlier attempts on this machine are junk now.
+    for earlier in root.glob(f"job{job.pk}-*"):
+        shutil.rmtree(earlier, ignore_errors=True)
+    video.refresh_from_db()
+    if video.state == Video.State.PUBLISHED:
+        # An earlier attempt published and died before it finished the job.
+        if not settings.TOWNHALL_KEEP_ORIGINALS:
+            original_delete(video=video)
+        return
     # Outputs of an earlier attempt that died half-way are removed first.
-    video_files_delete(video=video)
-    work = Path(settings.TOWNHALL_WORK_DIR) / f"job{job.pk}-{job.attempts}"
-    shutil.rmtree(work, ignore_errors=True)
+    outputs_delete(video=video)
+    work = root / work_folder_name(job)
     work.mkdir(parents=True)
     try:
         vault = owner_vault(video.owner)
@@ -113,8 +144,6 @@ def _check_lease(lost: threading.Event) -> None:
 
 
 def _store(video: Video, rungs: list[ffmpeg.Rung], out: Path) -> None:
-    from townhall.regions.selectors import storage_for
-
     by_name = {rung.name: rung for rung in rungs}
     public = video.is_public
     vault = None if public else owner_vault(video.owner)

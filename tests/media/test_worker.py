@@ -1,0 +1,386 @@
+"""Leases, retries and clean-up of transcoding jobs, and a real worker killed mid-transcode."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from townhall.media import ffmpeg, jobs, pipeline
+from townhall.media.management.commands.worker import reap, work_folders_clean
+from townhall.media.models import MediaJob, Rendition, Video
+from townhall.media.services import owner_vault, video_create
+from townhall.regions.selectors import storage_walk
+
+from .conftest import seal_original
+
+
+@pytest.fixture
+def queued(person, clips, settings_work):
+    """A video with its transcoding job queued (the on-commit enqueue never runs here)."""
+
+    def make(visibility: str = "public") -> MediaJob:
+        source = clips("small.mp4", size="360x640", seconds=1.5)
+        video = video_create(
+            owner=person,
+            uploader=person,
+            original_prefix=seal_original(person, source),
+            original_size=source.stat().st_size,
+            caption="",
+            visibility=visibility,
+        )
+        return MediaJob.objects.get(video=video)
+
+    return make
+
+
+def public_files(video: Video) -> set[str]:
+    folder = f"videos/{video.public_id}"
+    return {name.removeprefix(f"{folder}/") for name in storage_walk(default_storage, folder)}
+
+
+def test_claim_refuses_a_live_lease_and_takes_over_an_expired_one(queued):
+    job = queued()
+    first = jobs.job_claim(job_id=job.pk, worker="a")
+    assert first is not None and first.attempts == 1 and first.lease_owner == "a"
+    assert jobs.job_claim(job_id=job.pk, worker="b") is None
+    MediaJob.objects.filter(pk=job.pk).update(
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    second = jobs.job_claim(job_id=job.pk, worker="b")
+    assert second is not None and second.attempts == 2 and second.lease_owner == "b"
+    # The old owner's heartbeat now fails: it must stop.
+    assert not jobs.job_heartbeat(job_id=job.pk, worker="a")
+
+
+def test_heartbeat_extends_the_lease(queued, settings):
+    settings.TOWNHALL_TRANSCODE_LEASE_SECONDS = 60
+    job = queued()
+    jobs.job_claim(job_id=job.pk, worker="a")
+    soon = timezone.now() + dt.timedelta(seconds=1)
+    MediaJob.objects.filter(pk=job.pk).update(lease_expires_at=soon)
+    assert jobs.job_heartbeat(job_id=job.pk, worker="a")
+    job.refresh_from_db()
+    assert job.lease_expires_at > soon + dt.timedelta(seconds=50)
+
+
+def test_requeue_stale_retries_the_job(queued):
+    job = queued()
+    jobs.job_claim(job_id=job.pk, worker="dead")
+    MediaJob.objects.filter(pk=job.pk).update(
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    # Tasks run inline in tests: the re-queued job runs at once, in another worker's name.
+    assert jobs.jobs_requeue_stale() == [job.pk]
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == ("done", 2)
+    assert job.video.__class__.objects.get(pk=job.video_id).state == "published"
+
+
+def test_requeue_stale_leaves_live_leases_alone(queued):
+    job = queued()
+    jobs.job_claim(job_id=job.pk, worker="alive")
+    assert jobs.jobs_requeue_stale() == []
+    job.refresh_from_db()
+    assert (job.state, job.lease_owner) == ("running", "alive")
+
+
+def test_requeue_stale_fails_the_video_after_max_attempts(queued, settings):
+    settings.TOWNHALL_TRANSCODE_MAX_ATTEMPTS = 2
+    job = queued()
+    MediaJob.objects.filter(pk=job.pk).update(
+        state="running",
+        attempts=2,
+        lease_owner="dead",
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1),
+    )
+    assert jobs.jobs_requeue_stale() == []
+    job.refresh_from_db()
+    video = Video.objects.get(pk=job.video_id)
+    assert job.state == "failed"
+    assert (video.state, video.failure_code) == ("failed", "transcode_failed")
+
+
+def test_failure_in_the_hls_step_leaves_nothing(queued, monkeypatch, settings):
+    job = queued()
+    real_run = ffmpeg.run
+
+    def failing_run(args, **kwargs):
+        if "hls" in args:
+            raise ffmpeg.TranscodeFailed("simulated packaging failure")
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(ffmpeg, "run", failing_run)
+    assert pipeline.transcode_job(job_id=job.pk, worker="w") == "failed"
+    video = Video.objects.get(pk=job.video_id)
+    assert (video.state, video.failure_code) == ("failed", "transcode_failed")
+    assert "simulated" in video.failure_message
+    assert public_files(video) == set()
+    assert not Rendition.objects.filter(video=video).exists()
+    assert MediaJob.objects.get(pk=job.pk).state == "failed"
+    assert list(Path(settings.TOWNHALL_WORK_DIR).iterdir()) == []
+
+
+@pytest.mark.parametrize("visibility", ["public", "private"])
+def test_failure_while_storing_removes_what_was_stored(queued, monkeypatch, visibility):
+    job = queued(visibility)
+
+    def broken(rows):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Rendition.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        pipeline.transcode_job(job_id=job.pk, worker="w")
+    video = Video.objects.get(pk=job.video_id)
+    assert video.state == "failed"
+    assert public_files(video) == set()
+    assert owner_vault(video.owner).list_files(f"videos/{video.public_id}") == []
+
+
+def test_retry_after_a_partial_store_cleans_the_earlier_outputs(queued):
+    job = queued()
+    video = job.video
+    # What a worker killed while storing left behind: some files, no rows.
+    for name in ("360.mp4", "hls/0/seg000.m4s", "leftover.tmp"):
+        default_storage.save(f"videos/{video.public_id}/{name}", ContentFile(b"partial"))
+    MediaJob.objects.filter(pk=job.pk).update(
+        state="running",
+        attempts=1,
+        lease_owner="dead",
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1),
+    )
+    assert pipeline.transcode_job(job_id=job.pk, worker="second") == "published"
+    video.refresh_from_db()
+    assert video.state == "published"
+    names = set(Rendition.objects.filter(video=video).values_list("name", flat=True))
+    assert public_files(video) == names  # no leftover, no renamed duplicate
+    assert "leftover.tmp" not in names
+    with default_storage.open(f"videos/{video.public_id}/360.mp4") as f:
+        assert f.read() != b"partial"
+    assert MediaJob.objects.get(pk=job.pk).attempts == 2
+
+
+def test_a_retry_of_a_published_video_only_finishes(queued, settings):
+    settings.TOWNHALL_KEEP_ORIGINALS = True
+    job = queued()
+    assert pipeline.transcode_job(job_id=job.pk, worker="first") == "published"
+    video = Video.objects.get(pk=job.video_id)
+    before = public_files(video)
+    settings.TOWNHALL_KEEP_ORIGINALS = False
+    # The worker died between publishing and finishing its job.
+    MediaJob.objects.filter(pk=job.pk).update(
+        state="running", lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert pipeline.transcode_job(job_id=job.pk, worker="second") == "published"
+    video.refresh_from_db()
+    assert video.state == "published" and public_files(video) == before
+    assert owner_vault(video.owner).list_files(video.original or "uploads") == []
+
+
+def test_work_folders_of_dead_attempts_are_removed(queued, settings):
+    settings.TOWNHALL_TRANSCODE_LEASE_SECONDS = 60
+    job = queued()
+    jobs.job_claim(job_id=job.pk, worker="a")
+    root = Path(settings.TOWNHALL_WORK_DIR)
+    for name in (f"job{job.pk}-1", f"job{job.pk + 1000}-1", "stray-old", "stray-new"):
+        (root / name).mkdir(parents=True)
+    old = time.time() - 3600
+    os.utime(root / "stray-old", (old, old))
+    assert sorted(work_folders_clean()) == [f"job{job.pk + 1000}-1", "stray-old"]
+    assert sorted(p.name for p in root.iterdir()) == [f"job{job.pk}-1", "stray-new"]
+
+
+def test_reap_runs_upload_expiry_when_the_upload_module_has_it(monkeypatch):
+    from townhall.media.management.commands import worker
+
+    called = []
+    monkeypatch.setattr(worker, "_uploads_expire", lambda: lambda: called.append(True))
+    monkeypatch.setattr(worker.jobs, "jobs_requeue_stale", lambda: [])
+    reap()
+    assert called == [True]
+
+
+# --- A real worker, killed -------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if ppid == pid:
+            found.append((int(entry.name), name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def _wait(condition, timeout: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    detail = log.read_text()[-3000:] if log is not None and log.exists() else ""
+    raise AssertionError(f"timed out waiting until {what}\n{detail}")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and PDEATHSIG")
+def test_a_worker_killed_mid_transcode_leaves_the_job_to_another(tmp_path, clips):
+    source = clips("kill.mp4", size="1080x1920", seconds=8)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOWNHALL_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="townhall.settings.base",
+        TOWNHALL_VAR_DIR=str(tmp_path),
+        TOWNHALL_REGIONS='{"eu": {"jurisdiction": "IE"}}',
+        TOWNHALL_TRANSCODE_LEASE_SECONDS="3",
+        TOWNHALL_LOG_LEVEL="WARNING",
+        TOWNHALL_DEBUG="false",
+        TOWNHALL_SECRET_KEY="kill-test-only",
+    )
+    command = [sys.executable, "-m", "townhall"]
+
+    def townhall(*args: str) -> str:
+        result = subprocess.run(
+            [*command, *args], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    townhall("keys", "init")
+    townhall("migrate", "--verbosity", "0")
+    public_id = (
+        townhall(
+            "shell",
+            "-c",
+            "import datetime as dt, pathlib\n"
+            "from townhall.accounts.services import account_sign_up\n"
+            "from townhall.media.services import owner_vault, video_create\n"
+            "p = account_sign_up(handle='kim', display_name='Kim', email='kim@example.org', "
+            "password='a long passphrase', date_of_birth=dt.date(1990, 1, 1))\n"
+            f"data = pathlib.Path({str(source)!r}).read_bytes()\n"
+            "owner_vault(p).save_file('uploads/kill/000000', [data])\n"
+            "v = video_create(owner=p, uploader=p, original_prefix='uploads/kill', "
+            "original_size=len(data), caption='', visibility='public')\n"
+            "print(v.public_id)\n",
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    database = tmp_path / "townhall.sqlite3"
+
+    def row(sql: str) -> tuple:
+        with sqlite3.connect(database, timeout=20) as db:
+            return db.execute(sql, (public_id,)).fetchone()
+
+    job_sql = (
+        "SELECT j.state, j.attempts, v.progress, v.state FROM media_mediajob j "
+        "JOIN media_video v ON v.id = j.video_id WHERE v.public_id = ?"
+    )
+    worker_args = ["worker", "--interval", "0.2", "--no-startup-delay", "--reap-interval", "1"]
+
+    def start_worker(log: Path) -> subprocess.Popen:
+        return subprocess.Popen(
+            [*command, *worker_args],
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    first_log = tmp_path / "worker1.log"
+    first = start_worker(first_log)
+    try:
+        _wait(
+            lambda: (r := row(job_sql))[0] == "running" and r[2] > 0,
+            60,
+            "the first worker is transcoding",
+            first_log,
+        )
+        encoders = [pid for pid, name in _children(first.pid) if name.startswith("ffmpeg")]
+        assert encoders, "FFmpeg is not a child of the worker"
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    # PR_SET_PDEATHSIG: FFmpeg died with its worker.
+    _wait(lambda: not any(_alive(pid) for pid in encoders), 5, "FFmpeg died with its worker")
+    assert row(job_sql)[3] == "processing"
+
+    second_log = tmp_path / "worker2.log"
+    second = start_worker(second_log)
+    try:
+        _wait(lambda: row(job_sql)[3] in ("published", "failed"), 120, "published", second_log)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        try:
+            second.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.wait()
+    job_state, attempts, progress, video_state = row(job_sql)
+    assert (video_state, job_state, attempts, progress) == ("published", "done", 2, 100)
+
+    # Every rendition stored exactly once, and nothing else.
+    with sqlite3.connect(database) as db:
+        renditions = dict(
+            db.execute(
+                "SELECT r.name, r.storage_name FROM media_rendition r JOIN media_video v "
+                "ON v.id = r.video_id WHERE v.public_id = ?",
+                (public_id,),
+            ).fetchall()
+        )
+        original, account_id = db.execute(
+            "SELECT original, owner_id FROM media_video WHERE public_id = ?", (public_id,)
+        ).fetchone()
+    folder = tmp_path / "media" / "public" / "videos" / public_id
+    stored = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert stored == set(renditions)
+    assert {"360.mp4", "540.mp4", "720.mp4", "1080.mp4", "hls/master.m3u8", "poster.jpg"} <= stored
+    assert all(name == f"videos/{public_id}/{key}" for key, name in renditions.items())
+    # The original is deleted; no work folder is left behind.
+    assert original == ""
+    sealed = tmp_path / "media" / "regions" / "eu" / str(account_id)
+    assert [p for p in sealed.rglob("*") if p.is_file()] == []
+    work = tmp_path / "work"
+    assert not work.exists() or list(work.iterdir()) == []
+
+
+def test_upload_expiry_is_only_called_as_a_sweep(monkeypatch):
+    from townhall.media import uploads
+    from townhall.media.management.commands import worker
+
+    def per_account(*, account_id: int) -> int:
+        return 0
+
+    def sweep() -> int:
+        return 0
+
+    monkeypatch.delattr(uploads, "uploads_expire_all", raising=False)
+    monkeypatch.setattr(uploads, "uploads_expire", per_account)
+    assert worker._uploads_expire() is None
+    monkeypatch.setattr(uploads, "uploads_expire_all", sweep, raising=False)
+    assert worker._uploads_expire() is sweep

@@ -1,0 +1,170 @@
+"""``townhall worker``: django-tasks-db's worker loop, plus a reaper for what dead workers left.
+
+django-tasks-db runs the tasks, but it cannot tell that a worker died: a task claimed by a
+process killed with SIGKILL stays "running" for ever. Transcoding therefore keeps its own lease
+on ``MediaJob`` rows (see ``townhall.media.jobs``), and every worker runs a reaper thread that,
+once at start and then every ``--reap-interval`` seconds:
+
+- re-queues transcoding jobs whose lease expired (or fails them after too many attempts);
+- expires abandoned resumable uploads, when the upload module provides a sweep for them;
+- deletes work folders under ``TOWNHALL_WORK_DIR`` that no running job owns.
+
+Every step is safe to run from many workers on many machines at once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import shutil
+import threading
+import time
+from argparse import ArgumentParser
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from townhall.media import jobs
+
+logger = logging.getLogger("townhall.media.worker")
+
+
+def _uploads_expire() -> Callable[[], Any] | None:
+    """The upload module's instance-wide sweep of expired uploads, if it has one.
+
+    The tus module is written alongside this one: the reaper calls ``uploads_expire_all()`` or an
+    ``uploads_expire()`` that needs no arguments, and skips expiry while neither exists (an
+    ``uploads_expire`` that needs an account is a per-account step, not a sweep).
+    """
+    try:
+        from townhall.media import uploads
+    except ImportError:
+        return None
+    for name in ("uploads_expire_all", "uploads_expire"):
+        sweep = getattr(uploads, name, None)
+        if callable(sweep) and _needs_no_arguments(sweep):
+            return sweep
+    return None
+
+
+def _needs_no_arguments(function: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters
+    )
+
+
+def work_folders_clean(work_dir: Path | None = None) -> list[str]:
+    """Delete work folders that no running job owns; return their names.
+
+    A job's folder is ``job<id>-<attempt>`` (see ``townhall.media.pipeline``). It belongs to a
+    live job while that job is running at that attempt; otherwise its worker died or gave up.
+    Folders listed first and looked up afterwards: a folder is only created after its claim has
+    been committed, so a live job is never mistaken for a dead one. Anything else older than the
+    lease is removed as well.
+    """
+    root = Path(work_dir or settings.TOWNHALL_WORK_DIR)
+    if not root.is_dir():
+        return []
+    folders = [p for p in root.iterdir()]
+    removed: list[str] = []
+    live = jobs.jobs_running_attempts()
+    now = time.time()
+    for path in folders:
+        parsed = jobs.work_folder_job(path.name)
+        if parsed is not None:
+            job_id, attempt = parsed
+            if live.get(job_id) == attempt:
+                continue
+            # Re-read: the job may have been claimed since the first look.
+            if jobs.jobs_running_attempts(job_ids=[job_id]).get(job_id) == attempt:
+                continue
+        else:
+            try:
+                age = now - path.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age < settings.TOWNHALL_TRANSCODE_LEASE_SECONDS:
+                continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
+
+
+def reap() -> None:
+    """One pass of the reaper; each step logs its own failure and the others still run."""
+    close_old_connections()
+    steps: list[tuple[str, Callable[[], Any]]] = [("requeue stale jobs", jobs.jobs_requeue_stale)]
+    expire = _uploads_expire()
+    if expire is not None:
+        steps.append(("expire uploads", expire))
+    steps.append(("clean work folders", work_folders_clean))
+    for name, step in steps:
+        try:
+            step()
+        except Exception:
+            logger.exception("reaper: %s failed", name)
+
+
+class Reaper(threading.Thread):
+    def __init__(self, interval: float) -> None:
+        super().__init__(name="townhall-reaper", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while True:
+                reap()
+                if self.stopped.wait(self.interval):
+                    return
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=30)
+
+
+class Command(DatabaseWorkerCommand):
+    help = (
+        "Run a background-job worker (django-tasks-db) with a reaper that re-queues jobs of dead "
+        "workers, expires abandoned uploads and removes stale work folders."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        super().add_arguments(parser)
+        # Reloading runs the loop in a child process; a supervisor killing the parent would leave
+        # that child (and its FFmpeg) running, so it is off unless asked for.
+        parser.set_defaults(reload=False)
+        parser.add_argument(
+            "--reap-interval",
+            type=float,
+            default=10.0,
+            help="Seconds between reaper passes (default: %(default)r)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        reap_interval = float(options.pop("reap_interval"))
+        reaper: Reaper | None = None
+        # With --reload the parent only watches files; the reaper runs in the child that works.
+        if not options.get("reload") or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+            reaper = Reaper(max(0.1, reap_interval))
+            reaper.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            if reaper is not None:
+                reaper.stop()
