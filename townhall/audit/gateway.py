@@ -437,9 +437,15 @@ class Vault:
 class _IterFile:
     """A read-only file-like object over an iterator of byte strings (storage.save reads it)."""
 
+    # A one-way stream: object stores (S3) read it in parts instead of seeking back to the start.
+    closed = False
+
     def __init__(self, chunks: Iterable[bytes]) -> None:
         self._chunks = iter(chunks)
         self._buffer = b""
+
+    def seekable(self) -> bool:
+        return False
 
     def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self._buffer) < size:

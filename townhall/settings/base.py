@@ -110,6 +110,41 @@ for _region in TOWNHALL_REGIONS.values():
         "OPTIONS": {"location": _region.media_root, "base_url": None},
     }
 
+# TOWNHALL_STORAGE=s3 moves media to S3-compatible object storage (AWS S3, MinIO, Ceph, R2...):
+# public files to TOWNHALL_S3_BUCKET, each region's sealed files to TOWNHALL_S3_BUCKET-<code>.
+# Every URL the storage hands out is signed and expires (querystring auth); set
+# TOWNHALL_S3_CUSTOM_DOMAIN to serve public files from a CDN instead (see docs/media.md).
+TOWNHALL_STORAGE = env("TOWNHALL_STORAGE", "file")
+if TOWNHALL_STORAGE == "s3":
+    TOWNHALL_S3_BUCKET = env("TOWNHALL_S3_BUCKET")
+    if not TOWNHALL_S3_BUCKET:
+        raise ImproperlyConfigured("TOWNHALL_STORAGE=s3 needs TOWNHALL_S3_BUCKET")
+    _s3_options: dict[str, Any] = {
+        "endpoint_url": env("TOWNHALL_S3_ENDPOINT_URL") or None,
+        "region_name": env("TOWNHALL_S3_REGION_NAME") or None,
+        "access_key": env("TOWNHALL_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env("TOWNHALL_S3_SECRET_ACCESS_KEY") or None,
+        "querystring_auth": True,
+        "querystring_expire": int(env("TOWNHALL_S3_QUERYSTRING_EXPIRE", "300")),
+        "signature_version": "s3v4",
+        "default_acl": None,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3_options,
+            "bucket_name": TOWNHALL_S3_BUCKET,
+            "custom_domain": env("TOWNHALL_S3_CUSTOM_DOMAIN") or None,
+        },
+    }
+    for _region in TOWNHALL_REGIONS.values():
+        STORAGES[_region.storage_alias] = {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3_options, "bucket_name": f"{TOWNHALL_S3_BUCKET}-{_region.code}"},
+        }
+elif TOWNHALL_STORAGE != "file":
+    raise ImproperlyConfigured(f"TOWNHALL_STORAGE is file or s3, not {TOWNHALL_STORAGE!r}")
+
 # --- Applications ----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
