@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -114,12 +114,12 @@ def job_finish(*, job_id: int, worker: str, state: str, error: str = "") -> None
 def jobs_requeue_stale() -> list[int]:
     """Put jobs whose worker stopped heart-beating back in the queue (or fail them for good).
 
-    Safe to run from every worker at once: each job is moved by one conditional update.
+    Safe to run from every worker at once: each job is moved by one conditional update. The
+    caller (the worker's reaper) manages its thread's database connection.
     """
     from .services import video_fail
     from .tasks import transcode_video
 
-    close_old_connections()
     now = timezone.now()
     requeued: list[int] = []
     stale = MediaJob.objects.filter(state=MediaJob.State.RUNNING, lease_expires_at__lt=now)
