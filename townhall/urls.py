@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # Anything else under the API answers in the API's error shape, not with an HTML page.
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    path("", include("townhall.media.urls")),
     path("", include("townhall.web.urls")),
 ]

@@ -1,0 +1,235 @@
+"""The video pages: the upload page, a video's page, its files, and its processing status.
+
+Views are thin: the upload goes through ``townhall.media.uploads`` (the same service the API's
+simple upload calls), playback through ``townhall.media.playback``. A video someone may not see
+is a 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_http_methods, require_safe
+
+from townhall.accounts.models import Account
+from townhall.accounts.selectors import organisation_list_for
+from townhall.errors import DomainError
+from townhall.web.forms import add_domain_error
+from townhall.web.views import error_page, shows_domain_errors
+
+from . import playback, uploads
+from .models import Rendition, Video
+from .services import CAPTION_MAX, HASHTAG_RE, MENTION_RE, video_caption
+
+# Multipart framing around the file (boundaries and the other fields), as the API allows.
+MULTIPART_SLACK = 64 * 1024
+STATUS_POLL_MS = 2000
+
+
+def _viewer(request: HttpRequest) -> Account | None:
+    user = request.user
+    return user if isinstance(user, Account) else None
+
+
+# --- Upload -----------------------------------------------------------------------------------
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Video file",
+        help_text="MP4, MOV or WebM, up to 10 minutes.",
+        widget=forms.ClearableFileInput(attrs={"accept": "video/*"}),
+    )
+    caption = forms.CharField(
+        required=False,
+        max_length=CAPTION_MAX,
+        help_text="Use #hashtags and @mentions.",
+        widget=forms.Textarea(
+            attrs={"rows": 4, "maxlength": CAPTION_MAX, "data-counter": CAPTION_MAX}
+        ),
+    )
+    visibility = forms.ChoiceField(
+        choices=Video.Visibility.choices,
+        initial=Video.Visibility.PUBLIC,
+        help_text="Followers-only and private videos are kept in your home region, encrypted.",
+    )
+    organisation = forms.ChoiceField(label="Post as", required=False)
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", f"{account.display_name} (@{account.handle})")]
+        choices += [
+            (m.organisation.handle, f"{m.organisation.display_name} (@{m.organisation.handle})")
+            for m in organisation_list_for(account=account)
+        ]
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+
+def _upload_page(
+    request: HttpRequest, form: UploadForm, status: int = 200, problem: str = ""
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "problem": problem,
+        "simple_max_mb": settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES // 1024**2,
+        "max_mb": settings.TOWNHALL_UPLOAD_MAX_BYTES // 1024**2,
+    }
+    return render(request, "media/upload.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@shows_domain_errors
+def upload(request: HttpRequest) -> HttpResponse:
+    """The upload page. With JavaScript, upload.js sends the file with tus to the API; without
+    it, the form posts here and the file goes through the simple upload in one request."""
+    account = _viewer(request)
+    assert account is not None
+    if request.method != "POST":
+        return _upload_page(request, UploadForm(account=account))
+    limit = settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+        # Refused before Django reads (and spools) the body.
+        return _upload_page(
+            request, UploadForm(account=account), status=413, problem=_too_large(limit)
+        )
+    form = UploadForm(request.POST, request.FILES, account=account)
+    if not form.is_valid():
+        return _upload_page(request, form, status=400)
+    file = form.cleaned_data["file"]
+    if (file.size or 0) > limit:
+        form.add_error("file", _too_large(limit))
+        return _upload_page(request, form, status=413)
+    try:
+        video = uploads.video_upload_simple(
+            uploader=account,
+            chunks=file.chunks(uploads.CHUNK_SIZE),
+            size=file.size or 0,
+            caption=form.cleaned_data["caption"],
+            visibility=form.cleaned_data["visibility"],
+            filename=file.name or "",
+            organisation=form.cleaned_data["organisation"],
+        )
+    except DomainError as error:
+        if error.status in (403, 404) and not error.fields:
+            return error_page(request, error)
+        add_domain_error(form, error, aliases={"Upload-Metadata": "caption"})
+        return _upload_page(request, form, status=error.status if error.status >= 400 else 400)
+    return redirect("media:video", public_id=video.public_id)
+
+
+def _too_large(limit: int) -> str:
+    return (
+        f"Without JavaScript a video can be at most {limit // 1024**2} MB. Turn JavaScript on "
+        "to upload bigger files (they are sent in resumable parts)."
+    )
+
+
+# --- A video's page ---------------------------------------------------------------------------
+
+
+def caption_html(caption: str, mentions: list[str]) -> SafeString:
+    """The caption, escaped, with mentions of existing accounts linked to their profiles.
+
+    Hashtags are marked up but not linked: there is no hashtag page yet (the search issue).
+    """
+    known = {handle.lower() for handle in mentions}
+    pattern = re.compile(f"{HASHTAG_RE.pattern}|{MENTION_RE.pattern}", re.IGNORECASE)
+    parts: list[str] = []
+    last = 0
+    for match in pattern.finditer(caption):
+        parts.append(escape(caption[last : match.start()]))
+        tag, handle = match.group(1), match.group(2)
+        if tag is not None:
+            parts.append(format_html('<span class="hashtag">#{}</span>', tag))
+            last = match.end()
+            continue
+        clean = handle.rstrip(".")
+        if clean.lower() in known:
+            url = reverse("web:profile", kwargs={"handle": clean.lower()})
+            parts.append(format_html('<a href="{}" class="mention">@{}</a>', url, clean))
+            last = match.start() + 1 + len(clean)
+        else:
+            parts.append(escape(match.group(0)))
+            last = match.end()
+    parts.append(escape(caption[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def _mentions_of(video: Video, caption: str) -> list[str]:
+    if video.is_public:
+        return list(video.mentions)
+    handles = list(dict.fromkeys(h.lower().rstrip(".") for h in MENTION_RE.findall(caption)))
+    return list(Account.objects.filter(handle__in=handles).values_list("handle", flat=True))
+
+
+@require_safe
+@shows_domain_errors
+def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    viewer = _viewer(request)
+    video = playback.video_get_visible(public_id=public_id, viewer=viewer)
+    renditions = list(video.renditions.all())
+    mp4s = sorted(
+        (r for r in renditions if r.kind == Rendition.Kind.MP4),
+        key=lambda r: min(r.width or 0, r.height or 0),
+        reverse=True,
+    )
+    names = {r.name for r in renditions}
+    caption = video_caption(video)
+    context = {
+        "video": video,
+        "owner": video.owner,
+        "manages": playback.manages(video.owner, viewer),
+        "mp4s": mp4s,
+        "has_poster": "poster.jpg" in names,
+        "has_hls": "hls/master.m3u8" in names,
+        "caption": caption_html(caption, _mentions_of(video, caption)),
+        "poll_ms": STATUS_POLL_MS,
+    }
+    response = render(request, "media/video.html", context)
+    if not video.is_public:
+        response["Cache-Control"] = playback.PRIVATE_CACHE_CONTROL
+    return response
+
+
+@require_safe
+def video_status(request: HttpRequest, public_id: str) -> JsonResponse:
+    """What the video page polls while a video is processing."""
+    try:
+        video = playback.video_get_visible(public_id=public_id, viewer=_viewer(request))
+    except DomainError as error:
+        return JsonResponse(
+            {"error": {"code": error.code, "message": error.message}}, status=error.status
+        )
+    response = JsonResponse(
+        {
+            "state": video.state,
+            "progress": video.progress,
+            "failure_code": video.failure_code,
+            "failure_message": video.failure_message,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def video_file(request: HttpRequest, public_id: str, name: str) -> HttpResponseBase:
+    """One file of a video (an MP4, an HLS playlist or segment, the poster), with Range."""
+    try:
+        video = playback.video_get_visible(public_id=public_id, viewer=_viewer(request))
+        return playback.serve_rendition(request, video=video, name=name)
+    except DomainError as error:
+        return error_page(request, error)
