@@ -26,11 +26,12 @@ from townhall.accounts.selectors import account_get
 from townhall.accounts.services import role_of
 from townhall.api.auth import ActiveSessionAuth, AuthedRequest, TokenAuth
 from townhall.api.errors import error_body, error_responses
-from townhall.errors import DomainError, Forbidden, NotFound
+from townhall.errors import DomainError, Forbidden
 
 from . import uploads
 from .models import Video, VideoText
 from .schemas import VideoOut, VideoPageOut
+from .selectors import manages, video_get_visible
 from .services import (
     HASHTAG_RE,
     MENTION_RE,
@@ -319,30 +320,12 @@ def _viewer(request: HttpRequest) -> Account | None:
     return auth if isinstance(auth, Account) else None
 
 
-def _manages(owner: Account, viewer: Account | None) -> bool:
-    """The owner, or a member of the owning organisation's team, sees everything of theirs."""
-    if viewer is None:
-        return False
-    if owner.pk == viewer.pk:
-        return True
-    return owner.is_organisation and role_of(owner, viewer) in Role.values
-
-
 def _videos() -> QuerySet[Video]:
     return Video.objects.select_related("owner").prefetch_related("renditions")
 
 
-def _visible(video: Video, viewer: Account | None) -> bool:
-    if _manages(video.owner, viewer):
-        return True
-    return video.owner.is_active and video.is_public and video.state == Video.State.PUBLISHED
-
-
 def _video_get(public_id: str, viewer: Account | None) -> Video:
-    video = _videos().filter(public_id=public_id).first()
-    if video is None or not _visible(video, viewer):
-        raise NotFound("video_not_found", "No such video.")
-    return video
+    return video_get_visible(public_id=public_id, viewer=viewer, queryset=_videos())
 
 
 def _caption_tags(captions: dict[int, str]) -> dict[int, tuple[list[str], list[str]]]:
@@ -413,8 +396,8 @@ def account_videos(
     owner = account_get(handle=handle)
     limit = max(1, min(limit, PAGE_MAX))
     videos = _videos().filter(owner=owner).order_by("-created_at", "-pk")
-    manages = _manages(owner, viewer)
-    if not manages:
+    sees_all = manages(owner, viewer)
+    if not sees_all:
         videos = videos.filter(visibility=Video.Visibility.PUBLIC, state=Video.State.PUBLISHED)
     if cursor:
         created, pk = _cursor_decode(cursor)
@@ -424,7 +407,7 @@ def account_videos(
     page = page[:limit]
     captions: dict[int, str] = {}
     private = [v.pk for v in page if not v.is_public]
-    if manages and private:
+    if sees_all and private:
         vault = owner_vault(owner)
         for text in vault.rows(VideoText).filter(video_id__in=private):
             captions[text.video_id] = str(vault.open(text, "caption"))

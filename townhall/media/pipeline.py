@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
-from townhall.regions.selectors import storage_for, storage_walk
+from townhall.regions.selectors import storage_for
 
 from . import ffmpeg
 from .jobs import heartbeat, job_claim, job_finish, job_heartbeat, work_folder_name
@@ -21,6 +21,7 @@ from .services import (
     original_delete,
     owner_vault,
     video_fail,
+    video_files_delete,
     video_publish,
     video_set_progress,
 )
@@ -57,7 +58,7 @@ def transcode_job(*, job_id: int, worker: str) -> str:
                 logger.warning("job %s failed after losing its lease: %r", job.pk, exc)
                 return "lease lost"
             # Leave no partial output behind, whatever went wrong.
-            outputs_delete(video=video)
+            video_files_delete(video=video)
             if isinstance(exc, ffmpeg.TranscodeFailed | MediaRejected):
                 code = exc.code if isinstance(exc, MediaRejected) else "transcode_failed"
                 video_fail(video=video, code=code, message=str(exc))
@@ -72,22 +73,6 @@ def transcode_job(*, job_id: int, worker: str) -> str:
     return "published"
 
 
-def outputs_delete(*, video: Video) -> None:
-    """Remove every output of a video's transcoding: files (public or sealed) and rows.
-
-    Walks the storage by listing (not ``exists`` on a folder, which object stores do not have),
-    so partial outputs of a worker that died half-way are found on S3 as on a file system.
-    """
-    folder = f"videos/{video.public_id}"
-    public = storage_for("videos")
-    for name in list(storage_walk(public, folder)):
-        public.delete(name)
-    vault = owner_vault(video.owner)
-    for name in vault.list_files(folder):
-        vault.delete_file(name)
-    Rendition.objects.filter(video=video).delete()
-
-
 def _transcode(job: MediaJob, video: Video, lost: threading.Event) -> None:
     root = Path(settings.TOWNHALL_WORK_DIR)
     # Scratch folders of this job's earlier attempts on this machine are junk now.
@@ -100,7 +85,7 @@ def _transcode(job: MediaJob, video: Video, lost: threading.Event) -> None:
             original_delete(video=video)
         return
     # Outputs of an earlier attempt that died half-way are removed first.
-    outputs_delete(video=video)
+    video_files_delete(video=video)
     work = root / work_folder_name(job)
     work.mkdir(parents=True)
     try:

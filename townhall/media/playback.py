@@ -32,16 +32,14 @@ from typing import IO, Final
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.http import http_date, parse_http_date_safe
 
-from townhall.accounts.models import Account, Role
-from townhall.accounts.services import role_of
 from townhall.errors import NotFound
 from townhall.regions.selectors import storage_for
 
 from .models import Rendition, Video
+from .selectors import manages, video_get_visible, video_visible
 from .services import owner_vault
 
 # Public files never change under their name (a new upload is a new video with a new id).
@@ -183,38 +181,8 @@ def not_modified(
 # --- Who may see a video ----------------------------------------------------------------------
 
 
-def manages(owner: Account, viewer: Account | None) -> bool:
-    """The owner, or any member of the owning organisation's team."""
-    if viewer is None:
-        return False
-    if owner.pk == viewer.pk:
-        return True
-    return owner.is_organisation and role_of(owner, viewer) in Role.values
-
-
-def video_visible(video: Video, viewer: Account | None) -> bool:
-    """Whether ``viewer`` (None: anonymous) may see ``video`` and play its files.
-
-    Public, published videos of an active account are for everyone. Followers-only and private
-    videos, and any video not yet published (or failed), are for the owner and, when the owner
-    is an organisation, any member of its team. Follows do not exist yet, so a followers-only
-    video is as private as a private one until they do.
-    """
-    if manages(video.owner, viewer):
-        return True
-    return video.owner.is_active and video.is_public and video.state == Video.State.PUBLISHED
-
-
-def _videos() -> QuerySet[Video]:
-    return Video.objects.select_related("owner")
-
-
-def video_get_visible(*, public_id: str, viewer: Account | None) -> Video:
-    """The video, or NotFound when it does not exist *or* the viewer may not see it."""
-    video = _videos().filter(public_id=public_id).first()
-    if video is None or not video_visible(video, viewer):
-        raise NotFound("video_not_found", "No such video.")
-    return video
+# Kept importable from here for the views and template tags.
+__all__ = ["manages", "video_get_visible", "video_visible"]
 
 
 # --- Serving a file ---------------------------------------------------------------------------

@@ -143,7 +143,11 @@ def video_set_progress(*, video_id: int, percent: int) -> None:
 
 
 def video_files_delete(*, video: Video) -> None:
-    """Remove every rendition file and row of a video (public storage or sealed, both)."""
+    """Remove every rendition file and row of a video (public storage or sealed, both).
+
+    Walks the storage by listing (not ``exists`` on a folder, which object stores do not have),
+    so partial outputs of a worker that died half-way are found on S3 as on a file system.
+    """
     public = storage_for("videos")
     vault = owner_vault(video.owner)
     for name in vault.list_files(f"videos/{video.public_id}"):
