@@ -303,6 +303,20 @@ def test_expired_uploads_are_gone_and_swept(person, alice_api):
     assert tus(alice_api, "HEAD", location).status_code == 404
 
 
+def test_the_worker_sweep_expires_every_accounts_uploads(person, make_person, api_as):
+    other = make_person("sguser", country="SG")
+    fresh = create(api_as(person), 100)["Location"]
+    for account in (person, other):
+        location = create(api_as(account), 100)["Location"]
+        tus(api_as(account), "PATCH", location, b"x" * 10, Upload_Offset="0")
+        own_vault(account).rows(Upload).exclude(key=fresh.rsplit("/", 1)[-1]).update(
+            expires_at=timezone.now() - dt.timedelta(seconds=1)
+        )
+    assert uploads.uploads_expire_all() == 2
+    assert leftovers(other) == NOTHING
+    assert tus(api_as(person), "HEAD", fresh).status_code == 200
+
+
 def test_racing_patches_append_once(person):
     """Two PATCHes at the same offset: the one that commits first wins, the other gets 409."""
     info = uploads.upload_create(uploader=person, length=100)

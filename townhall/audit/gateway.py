@@ -272,6 +272,20 @@ def token_lookup(key_id: str, region: str | None = None) -> tuple[str, int, str,
     return None
 
 
+def accounts_holding(model: type[Model], region: str, **filters: Any) -> list[int]:
+    """Ids of the accounts that have rows of ``model`` in ``region`` matching ``filters``.
+
+    For sweeps (expired uploads): reveals which accounts have such rows, never their contents.
+    Filters on sealed fields are refused, since they would compare ciphertexts.
+    """
+    sealed = sealed_fields(model)
+    if any(name.split("__", 1)[0] in sealed for name in filters):
+        raise ValueError("sealed fields cannot be filtered on")
+    return sorted(
+        set(in_region(model, region).filter(**filters).values_list("account_id", flat=True))
+    )
+
+
 # --- The vault --------------------------------------------------------------------------------
 
 

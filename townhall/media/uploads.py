@@ -36,8 +36,9 @@ from django.utils import timezone
 
 from townhall.accounts.models import Account
 from townhall.accounts.selectors import organisation_get
-from townhall.audit.gateway import Vault, own_vault
+from townhall.audit.gateway import Vault, accounts_holding, own_vault
 from townhall.errors import Conflict, DomainError, NotFound
+from townhall.regions.selectors import region_list
 
 from .models import Upload, Video
 from .services import (
@@ -445,6 +446,28 @@ def uploads_expire(*, account_id: int) -> int:
         .delete()
     )
     return len(expired) + done
+
+
+def uploads_expire_all() -> int:
+    """The worker's sweep: expire the uploads of every account, region by region."""
+    now = timezone.now()
+    done = 0
+    for region in region_list():
+        stale = set(
+            accounts_holding(Upload, region.code, state=Upload.State.ACTIVE, expires_at__lte=now)
+        )
+        stale |= set(
+            accounts_holding(
+                Upload,
+                region.code,
+                state=Upload.State.COMPLETE,
+                created_at__lt=now - QUOTA_WINDOW,
+            )
+        )
+        for account_id in sorted(stale):
+            if Account.objects.filter(pk=account_id).exists():
+                done += uploads_expire(account_id=account_id)
+    return done
 
 
 def video_upload_simple(
