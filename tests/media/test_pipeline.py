@@ -198,3 +198,26 @@ def test_original_in_several_parts(person, clips, publish):
     video = publish(person, clips("vertical.mp4", size="720x1280", seconds=3), parts=5)
     assert video.state == "published"
     assert json.loads(json.dumps(video.hashtags)) == []
+
+
+def test_a_twelve_minute_video_is_too_long(person, clips, publish):
+    long_clip = clips("twelve-minutes.mp4", size="64x112", rate="1", seconds=720, acodec=None)
+    with pytest.raises(MediaRejected) as exc:
+        publish(person, long_clip)
+    assert exc.value.code == "too_long"
+    assert "12.0 minutes" in exc.value.message
+    assert not Video.objects.exists()
+
+
+def test_an_8k_frame_is_too_large(person, clips, publish):
+    with pytest.raises(MediaRejected) as exc:
+        publish(person, clips("8k.mp4", size="7680x4320", rate="1", seconds=1.5, acodec=None))
+    assert exc.value.code == "resolution_too_large"
+
+
+def test_moov_at_the_end_is_accepted(person, clips, publish):
+    source = clips("moov-last.mp4", size="360x640", seconds=2)
+    data = source.read_bytes()
+    assert data.index(b"mdat") < data.index(b"moov")  # FFmpeg's default layout
+    video = publish(person, source)
+    assert video.state == "published"

@@ -180,3 +180,24 @@ def test_urls_are_signed_and_expire(s3):
     stored = private.save("1/x.bin", ContentFile(b"sealed"))
     region_query = parse_qs(urlsplit(private.url(stored)).query)
     assert region_query["X-Amz-Expires"] == ["300"] and region_query["X-Amz-Signature"]
+
+
+def test_playback_of_public_files_redirects_to_signed_expiring_urls(s3, person, clips, publish):
+    import urllib.request
+
+    from django.test import Client
+
+    video = publish(person, clips("vertical.mp4", size="720x1280", seconds=3))
+    client = Client()
+    res = client.get(f"/v/{video.public_id}/360.mp4")
+    assert res.status_code == 302
+    location = res["Location"]
+    assert "X-Amz-Signature=" in location and "X-Amz-Expires=300" in location
+    with urllib.request.urlopen(location) as answer:
+        assert vcodec_of(answer.read()) == "h264"
+    # Playlists come from the view, so that each segment URL is signed in turn.
+    master = client.get(f"/v/{video.public_id}/hls/master.m3u8")
+    assert master.status_code == 200
+    assert b"#EXT-X-STREAM-INF" in b"".join(master.streaming_content)
+    segment = client.get(f"/v/{video.public_id}/hls/0/seg000.m4s")
+    assert segment.status_code == 302 and "X-Amz-Signature=" in segment["Location"]

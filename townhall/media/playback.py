@@ -32,7 +32,13 @@ from typing import IO, Final
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.http import http_date, parse_http_date_safe
 
 from townhall.errors import NotFound
@@ -248,6 +254,23 @@ class AsyncRangeBody:
         self._body.close()
 
 
+def _signed_url(rendition: Rendition) -> str | None:
+    """On object storage, a signed, expiring URL for a plain (public) file; None otherwise.
+
+    The object store then answers the bytes, Range requests included. Sealed files are always
+    decrypted here, and playlists too (they are small, and their relative URIs must come back to
+    this view so that every segment gets a signed URL of its own).
+    """
+    if rendition.sealed or rendition.name.endswith(".m3u8"):
+        return None
+    storage = storage_for("videos")
+    from storages.backends.s3 import S3Storage
+
+    if not isinstance(storage, S3Storage):
+        return None
+    return str(storage.url(rendition.storage_name))
+
+
 def serve_rendition(request: HttpRequest, *, video: Video, name: str) -> HttpResponseBase:
     """Answer a GET or HEAD for one file of a video the viewer may see.
 
@@ -256,6 +279,11 @@ def serve_rendition(request: HttpRequest, *, video: Video, name: str) -> HttpRes
     rendition = video.renditions.filter(name=name).first()
     if rendition is None:
         raise NotFound("file_not_found", "No such file.")
+    signed = _signed_url(rendition)
+    if signed is not None:
+        return HttpResponseRedirect(
+            signed, headers={"Cache-Control": "private, max-age=60", "Accept-Ranges": "bytes"}
+        )
     size = rendition.size
     etag = etag_for(video_id=video.pk, name=rendition.name, size=size)
     last_modified = video.published_at or video.created_at
