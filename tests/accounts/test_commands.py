@@ -62,3 +62,8 @@ def test_demo_data_is_idempotent(capsys):
     assert bands == {"13-15", "16-17", "adult"}
     sam = Account.objects.get(handle="sam")
     assert [e.reference for e in access_log_for_account(account_id=sam.pk)] == ["T-1042"]
+    # Three generated demo videos, once: two for Example Parliament, one for @priya.
+    from townhall.media.models import Video
+
+    assert Video.objects.filter(owner=org).count() == 2
+    assert Video.objects.filter(owner__handle="priya").count() == 1

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,6 +21,9 @@ from PIL import Image, ImageDraw
 from townhall.accounts import services
 from townhall.accounts.models import Account, Role
 from townhall.audit.gateway import Actor, Purpose, open_vault
+from townhall.media.ffmpeg import ffmpeg_binary
+from townhall.media.models import Video
+from townhall.media.uploads import video_upload_simple
 
 DEMO_PASSWORD = "townhall-demo-2026"
 
@@ -48,6 +54,47 @@ def _born(years: int) -> dt.date:
     return today.replace(year=today.year - years, day=min(today.day, 28)) - dt.timedelta(days=40)
 
 
+# Short vertical clips, generated with FFmpeg's own test sources: (who, caption, filter, hue).
+VIDEOS = [
+    ("clerk", "How a bill becomes law, in 8 seconds #parliament #civics", "testsrc2", 0),
+    ("clerk", "Question time, explained #parliament @exampleparliament", "smptehdbars", 0),
+    ("priya", "My first townhall video #hello", "testsrc2", 140),
+]
+
+
+def _clip(path: Path, source: str, hue: int) -> None:
+    subprocess.run(  # noqa: S603 (fixed arguments, no shell)
+        [
+            ffmpeg_binary(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"{source}=size=720x1280:rate=25:duration=8",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=330:duration=8",
+            "-vf",
+            f"hue=h={hue}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ],
+        check=True,
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Load demo accounts: Example Parliament with a team of three, and people of every age band."
@@ -55,6 +102,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true")
+        parser.add_argument("--no-videos", action="store_true", help="Skip the demo videos")
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -123,9 +171,27 @@ class Command(BaseCommand):
             )
             services.organisation_set_verified(organisation=org, actor=staff, verified=True)
 
+        if not options["no_videos"] and not Video.objects.exists():
+            self._videos(org=org, people=people)
+
         if not options["quiet"]:
             self.stdout.write(
-                "Demo data ready. Sign in as any of "
+                "Demo data ready (the worker publishes the demo videos within a minute). "
+                "Sign in as any of "
                 + ", ".join(f"@{h}" for h, *_ in PEOPLE)
                 + f" or the staff account @operator, password '{DEMO_PASSWORD}'."
             )
+
+    def _videos(self, *, org: Account, people: dict[str, Account]) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            for index, (handle, caption, source, hue) in enumerate(VIDEOS):
+                path = Path(folder) / f"demo{index}.mp4"
+                _clip(path, source, hue)
+                data = path.read_bytes()
+                video_upload_simple(
+                    uploader=people[handle],
+                    chunks=[data],
+                    size=len(data),
+                    caption=caption,
+                    organisation=org.handle if handle == "clerk" else "",
+                )
