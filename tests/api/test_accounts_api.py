@@ -240,3 +240,9 @@ def test_unknown_api_path_answers_in_the_error_shape(api):
     res = api.call("GET", "/no/such/thing")
     assert_error(res, 404, "not_found")
     assert_error(api.get("/api/v2/anything"), 404, "not_found")
+
+
+def test_wrong_method_answers_in_the_error_shape(api):
+    res = api.put("/api/v1/auth/signup", "{}", content_type="application/json")
+    assert_error(res, 405, "method_not_allowed")
+    assert "POST" in res["Allow"]

@@ -175,6 +175,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "townhall.api.middleware.ApiMethodNotAllowed",
 ]
 
 ROOT_URLCONF = "townhall.urls"
