@@ -152,3 +152,10 @@ def test_create_with_bad_handle_and_unknown_org(api_as, person):
         "handle",
     )
     assert_error(client.call("GET", "/organisations/ghost"), 404, "account_not_found")
+
+
+def test_team_is_public_like_its_page(team, api):
+    res = api.call("GET", "/organisations/council")
+    assert res.status_code == 200
+    assert {m["handle"] for m in res.json()["members"]} == {"owner1", "admin1", "editor1"}
+    assert res.json()["pending_invitations"] == []

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from ninja import File, Router, Status, UploadedFile
 
-from townhall.api.auth import AuthedRequest
+from townhall.api.auth import AuthedRequest, optional_auth, viewer_of
 from townhall.api.errors import error_responses
 from townhall.errors import Forbidden
 
@@ -26,8 +27,8 @@ from .schemas import (
 router = Router(tags=["organisations"])
 
 
-def _team(organisation: Account, viewer: Account) -> TeamOut:
-    is_member = services.role_of(organisation, viewer) is not None
+def _team(organisation: Account, viewer: Account | None) -> TeamOut:
+    is_member = viewer is not None and services.role_of(organisation, viewer) is not None
     return TeamOut(
         organisation=ProfileOut.from_account(organisation),
         members=[
@@ -54,11 +55,12 @@ def organisation_create(request: AuthedRequest, payload: OrganisationIn) -> Stat
 
 @router.get(
     "/organisations/{handle}",
+    auth=optional_auth,
     response={200: TeamOut, **error_responses(401, 404)},
-    summary="An organisation and its team (pending invitations for members only)",
+    summary="An organisation and its team, public like its team page (invitations: members only)",
 )
-def organisation_team(request: AuthedRequest, handle: str) -> TeamOut:
-    return _team(selectors.organisation_get(handle=handle), request.auth)
+def organisation_team(request: HttpRequest, handle: str) -> TeamOut:
+    return _team(selectors.organisation_get(handle=handle), viewer_of(request))
 
 
 @router.patch(

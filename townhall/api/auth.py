@@ -32,3 +32,21 @@ class ActiveSessionAuth(SessionAuth):
 
 
 token_or_session = [TokenAuth(), ActiveSessionAuth(csrf=True)]
+
+
+class _Anonymous:
+    pk = None
+
+
+def _anonymous(request: HttpRequest) -> Any:
+    """Lets a request without credentials through, for operations public data answers."""
+    return _Anonymous()
+
+
+# Signed in if credentials came, anonymous otherwise; read the account with ``viewer_of()``.
+optional_auth = [*token_or_session, _anonymous]
+
+
+def viewer_of(request: HttpRequest) -> Account | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, Account) else None

@@ -24,7 +24,7 @@ from ninja.decorators import decorate_view
 from townhall.accounts.models import Account, Role
 from townhall.accounts.selectors import account_get
 from townhall.accounts.services import role_of
-from townhall.api.auth import ActiveSessionAuth, AuthedRequest, TokenAuth
+from townhall.api.auth import AuthedRequest, optional_auth, viewer_of
 from townhall.api.errors import error_body, error_responses
 from townhall.errors import DomainError, Forbidden
 
@@ -303,23 +303,6 @@ def video_upload(
 # --- Reading and deleting videos ---------------------------------------------------------------
 
 
-def _anonymous(request: HttpRequest) -> Any:
-    """Lets a request without credentials through: public videos are for everyone."""
-    return _Anonymous()
-
-
-class _Anonymous:
-    pk = None
-
-
-optional_auth = [TokenAuth(), ActiveSessionAuth(csrf=True), _anonymous]
-
-
-def _viewer(request: HttpRequest) -> Account | None:
-    auth = getattr(request, "auth", None)
-    return auth if isinstance(auth, Account) else None
-
-
 def _videos() -> QuerySet[Video]:
     return Video.objects.select_related("owner").prefetch_related("renditions")
 
@@ -361,7 +344,7 @@ def _video_out(video: Video, *, viewer: Account | None, caption: str | None = No
 def video_detail(request: HttpRequest, public_id: str) -> VideoOut:
     """Followers-only and private videos, and those not yet published, are 404 for anyone but
     their owner (or the owning organisation's team)."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     return _video_out(_video_get(public_id, viewer), viewer=viewer)
 
 
@@ -392,7 +375,7 @@ def account_videos(
 ) -> VideoPageOut:
     """Published public videos; the account itself (or its organisation's team) also sees
     its non-public and unfinished ones. Pass `next_cursor` back as `cursor` for the next page."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     owner = account_get(handle=handle)
     limit = max(1, min(limit, PAGE_MAX))
     videos = _videos().filter(owner=owner).order_by("-created_at", "-pk")
