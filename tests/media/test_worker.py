@@ -200,14 +200,20 @@ def test_work_folders_of_dead_attempts_are_removed(queued, settings):
     assert sorted(p.name for p in root.iterdir()) == [f"job{job.pk}-1", "stray-new"]
 
 
-def test_reap_runs_upload_expiry_when_the_upload_module_has_it(monkeypatch):
+def test_reap_runs_every_step_even_when_one_fails(monkeypatch):
     from townhall.media.management.commands import worker
 
     called = []
-    monkeypatch.setattr(worker, "_uploads_expire", lambda: lambda: called.append(True))
-    monkeypatch.setattr(worker.jobs, "jobs_requeue_stale", lambda: [])
+
+    def failing() -> None:
+        called.append("requeue")
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(worker.jobs, "jobs_requeue_stale", failing)
+    monkeypatch.setattr(worker.uploads, "uploads_expire_all", lambda: called.append("expire"))
+    monkeypatch.setattr(worker, "work_folders_clean", lambda: called.append("clean"))
     reap()
-    assert called == [True]
+    assert called == ["requeue", "expire", "clean"]
 
 
 # --- A real worker, killed -------------------------------------------------------------------
@@ -367,20 +373,3 @@ def test_a_worker_killed_mid_transcode_leaves_the_job_to_another(tmp_path, clips
     assert [p for p in sealed.rglob("*") if p.is_file()] == []
     work = tmp_path / "work"
     assert not work.exists() or list(work.iterdir()) == []
-
-
-def test_upload_expiry_is_only_called_as_a_sweep(monkeypatch):
-    from townhall.media import uploads
-    from townhall.media.management.commands import worker
-
-    def per_account(*, account_id: int) -> int:
-        return 0
-
-    def sweep() -> int:
-        return 0
-
-    monkeypatch.delattr(uploads, "uploads_expire_all", raising=False)
-    monkeypatch.setattr(uploads, "uploads_expire", per_account)
-    assert worker._uploads_expire() is None
-    monkeypatch.setattr(uploads, "uploads_expire_all", sweep, raising=False)
-    assert worker._uploads_expire() is sweep

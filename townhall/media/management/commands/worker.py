@@ -6,7 +6,7 @@ on ``MediaJob`` rows (see ``townhall.media.jobs``), and every worker runs a reap
 once at start and then every ``--reap-interval`` seconds:
 
 - re-queues transcoding jobs whose lease expired (or fails them after too many attempts);
-- expires abandoned resumable uploads, when the upload module provides a sweep for them;
+- expires abandoned resumable uploads;
 - deletes work folders under ``TOWNHALL_WORK_DIR`` that no running job owns.
 
 Every step is safe to run from many workers on many machines at once.
@@ -14,7 +14,6 @@ Every step is safe to run from many workers on many machines at once.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import shutil
@@ -30,37 +29,9 @@ from django.db import close_old_connections, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from townhall.media import jobs
+from townhall.media import jobs, uploads
 
 logger = logging.getLogger("townhall.media.worker")
-
-
-def _uploads_expire() -> Callable[[], Any] | None:
-    """The upload module's instance-wide sweep of expired uploads, if it has one.
-
-    The tus module is written alongside this one: the reaper calls ``uploads_expire_all()`` or an
-    ``uploads_expire()`` that needs no arguments, and skips expiry while neither exists (an
-    ``uploads_expire`` that needs an account is a per-account step, not a sweep).
-    """
-    try:
-        from townhall.media import uploads
-    except ImportError:
-        return None
-    for name in ("uploads_expire_all", "uploads_expire"):
-        sweep = getattr(uploads, name, None)
-        if callable(sweep) and _needs_no_arguments(sweep):
-            return sweep
-    return None
-
-
-def _needs_no_arguments(function: Callable[..., Any]) -> bool:
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return all(
-        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters
-    )
 
 
 def work_folders_clean(work_dir: Path | None = None) -> list[str]:
@@ -106,11 +77,11 @@ def work_folders_clean(work_dir: Path | None = None) -> list[str]:
 def reap() -> None:
     """One pass of the reaper; each step logs its own failure and the others still run."""
     close_old_connections()
-    steps: list[tuple[str, Callable[[], Any]]] = [("requeue stale jobs", jobs.jobs_requeue_stale)]
-    expire = _uploads_expire()
-    if expire is not None:
-        steps.append(("expire uploads", expire))
-    steps.append(("clean work folders", work_folders_clean))
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("requeue stale jobs", jobs.jobs_requeue_stale),
+        ("expire uploads", uploads.uploads_expire_all),
+        ("clean work folders", work_folders_clean),
+    ]
     for name, step in steps:
         try:
             step()
