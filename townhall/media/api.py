@@ -144,7 +144,10 @@ def tus_options(request: HttpRequest) -> HttpResponse:
 
 @router.post(
     "/uploads/",
-    response={201: None, **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 460)},
+    response={
+        201: None,
+        **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 460, 503),
+    },
     summary="tus: create an upload (optionally with its first bytes)",
 )
 @decorate_view(tus_protocol)
@@ -202,7 +205,10 @@ def tus_head(request: AuthedRequest, upload_id: str) -> HttpResponse:
 
 @router.patch(
     "/uploads/{upload_id}",
-    response={204: None, **error_responses(400, 401, 403, 404, 409, 410, 412, 415, 422, 460)},
+    response={
+        204: None,
+        **error_responses(400, 401, 403, 404, 409, 410, 412, 415, 422, 460, 503),
+    },
     summary="tus: append bytes at the upload's offset",
 )
 @decorate_view(tus_protocol)
@@ -232,7 +238,7 @@ def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
 
 @router.delete(
     "/uploads/{upload_id}",
-    response={204: None, **error_responses(401, 404, 412)},
+    response={204: None, **error_responses(401, 403, 404, 412, 503)},
     summary="tus: terminate an upload",
 )
 @decorate_view(tus_protocol)
@@ -270,7 +276,7 @@ def _too_large_message(limit: int) -> str:
 
 @router.post(
     "/videos",
-    response={201: VideoOut, **error_responses(400, 401, 403, 404, 413, 422)},
+    response={201: VideoOut, **error_responses(400, 401, 403, 404, 413, 422, 503)},
     summary="Upload a video in one multipart request (up to 100 MB by default)",
 )
 @decorate_view(simple_upload_limit)
@@ -338,7 +344,7 @@ def _video_out(video: Video, *, viewer: Account | None, caption: str | None = No
 @router.get(
     "/videos/{public_id}",
     auth=optional_auth,
-    response={200: VideoOut, **error_responses(401, 404)},
+    response={200: VideoOut, **error_responses(401, 404, 503)},
     summary="A video: its state, progress, caption and renditions",
 )
 def video_detail(request: HttpRequest, public_id: str) -> VideoOut:
@@ -367,7 +373,7 @@ def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
 @router.get(
     "/accounts/{handle}/videos",
     auth=optional_auth,
-    response={200: VideoPageOut, **error_responses(400, 401, 404)},
+    response={200: VideoPageOut, **error_responses(400, 401, 404, 503)},
     summary="An account's videos, newest first",
 )
 def account_videos(
