@@ -21,25 +21,17 @@ from django.utils.http import http_date
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
-from townhall.accounts.models import Account, Role
+from townhall.accounts.models import Account
 from townhall.accounts.selectors import account_get
-from townhall.accounts.services import role_of
 from townhall.api.auth import AuthedRequest, optional_auth, viewer_of
 from townhall.api.errors import error_body, error_responses
-from townhall.errors import DomainError, Forbidden
+from townhall.errors import DomainError
 
-from . import uploads
+from . import services, uploads
 from .models import Video, VideoText
 from .schemas import VideoOut, VideoPageOut
 from .selectors import manages, video_get_visible
-from .services import (
-    HASHTAG_RE,
-    MENTION_RE,
-    original_delete,
-    owner_vault,
-    video_caption,
-    video_files_delete,
-)
+from .services import HASHTAG_RE, MENTION_RE, owner_vault, video_caption
 
 router = Router(tags=["videos"])
 
@@ -416,13 +408,6 @@ def account_videos(
     summary="Delete a video, its renditions and its original",
 )
 def video_delete(request: AuthedRequest, public_id: str) -> Status[None]:
-    """By its owner, or an owner or admin of the owning organisation."""
-    video = _video_get(public_id, request.auth)
-    owner, actor = video.owner, request.auth
-    if owner.pk != actor.pk and role_of(owner, actor) not in (Role.OWNER, Role.ADMIN):
-        raise Forbidden("not_allowed", "Only the owner or an organisation admin deletes videos.")
-    video_files_delete(video=video)
-    original_delete(video=video)
-    owner_vault(owner).rows(VideoText).filter(video_id=video.pk).delete()
-    Video.objects.filter(pk=video.pk).delete()
+    """By its owner, or an owner or admin of the owning organisation (recorded as its action)."""
+    services.video_delete(video=_video_get(public_id, request.auth), actor=request.auth)
     return Status(204, None)
