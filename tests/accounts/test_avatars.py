@@ -83,6 +83,32 @@ def test_bad_images_are_refused_and_leave_nothing(person, data, code):
     assert not default_storage.exists("avatars")
 
 
+def test_below_pillows_bomb_threshold_but_over_our_pixel_limit(person, settings):
+    """7000 by 7000 is 49M pixels: under Pillow's own 89M-pixel alarm, so only townhall's
+    TOWNHALL_AVATAR_MAX_PIXELS (40M by default) refuses it, before anything is decoded."""
+    pixels = 7000 * 7000
+    assert settings.TOWNHALL_AVATAR_MAX_PIXELS < pixels < Image.MAX_IMAGE_PIXELS
+    with pytest.raises(DomainError) as exc:
+        avatar_set(account=person, actor=person, upload=upload(png_bomb(7000, 7000), "a.png"))
+    assert exc.value.code == "image_too_large"
+    assert exc.value.fields == {"avatar": exc.value.message}
+    assert "7000×7000" in exc.value.message
+    person.refresh_from_db()
+    assert person.avatar == ""
+
+
+def test_the_pixel_limit_is_the_setting(person, settings):
+    settings.TOWNHALL_AVATAR_MAX_PIXELS = 100 * 100
+    buf = io.BytesIO()
+    Image.new("RGB", (101, 100), "red").save(buf, format="PNG")
+    with pytest.raises(DomainError) as exc:
+        avatar_set(account=person, actor=person, upload=upload(buf.getvalue(), "a.png"))
+    assert exc.value.code == "image_too_large"
+    settings.TOWNHALL_AVATAR_MAX_PIXELS = 101 * 100
+    avatar_set(account=person, actor=person, upload=upload(buf.getvalue(), "a.png"))
+    assert person.avatar
+
+
 def test_file_over_the_size_limit(person, settings):
     settings.TOWNHALL_AVATAR_MAX_BYTES = 1000
     with pytest.raises(DomainError) as exc:

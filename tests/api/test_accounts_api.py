@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from ..accounts.test_avatars import png_bomb
 from ..conftest import PASSWORD, ApiClient, adult_dob
 
 
@@ -220,6 +221,14 @@ class TestAvatarApi:
         data = png_bytes((400, 400))
         res = self.upload(api_as(person), "me.png", data[: len(data) // 2])
         assert_error(res, 400, "image_corrupt", "avatar")
+
+    def test_too_many_pixels(self, api_as, person):
+        """Under Pillow's bomb alarm, over TOWNHALL_AVATAR_MAX_PIXELS: 400, nothing decoded."""
+        res = self.upload(api_as(person), "big.png", png_bomb(7000, 7000))
+        assert_error(res, 400, "image_too_large", "avatar")
+        assert "7000×7000" in res.json()["error"]["message"]
+        person.refresh_from_db()
+        assert person.avatar == ""
 
     def test_missing_file(self, api_as, person):
         client = api_as(person)

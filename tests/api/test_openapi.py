@@ -23,14 +23,32 @@ def test_served_at_api_v1(client):
     assert client.get("/api/v1/docs").status_code == 200
 
 
-def test_every_operation_declares_the_error_shape():
+def _operations():
     schema = json.loads(json.dumps(api.get_openapi_schema()))
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            errors = {s: r for s, r in operation["responses"].items() if s.startswith(("4", "5"))}
-            assert errors, f"{method.upper()} {path} declares no error response"
-            for status, response in errors.items():
-                ref = response["content"]["application/json"]["schema"]["$ref"]
-                assert ref.endswith("/ErrorOut"), f"{method.upper()} {path} {status}"
-            if operation.get("security"):
-                assert "401" in errors, f"{method.upper()} {path} needs auth but declares no 401"
+            yield f"{method.upper()} {path}", method.upper(), operation
+
+
+def _can_fail_validation(operation) -> bool:
+    """A body, or a parameter that is not free text (an id, a limit), can be malformed."""
+    if "requestBody" in operation:
+        return True
+    return any(p.get("schema", {}).get("type") != "string" for p in operation.get("parameters", []))
+
+
+def test_every_operation_declares_the_error_shape():
+    for name, method, operation in _operations():
+        errors = {s: r for s, r in operation["responses"].items() if s.startswith(("4", "5"))}
+        assert errors, f"{name} declares no error response"
+        for status, response in errors.items():
+            ref = response["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/ErrorOut"), f"{name} {status}"
+        if _can_fail_validation(operation):
+            # Malformed input is 400 validation_failed (api/errors.py), never 422.
+            assert "400" in errors, f"{name} takes input but declares no 400"
+        if operation.get("security"):
+            assert "401" in errors, f"{name} needs auth but declares no 401"
+            if method not in ("GET", "HEAD", "OPTIONS"):
+                # A signed-in session without the CSRF token gets 403 csrf_failed.
+                assert "403" in errors, f"{name} is an authenticated write but declares no 403"

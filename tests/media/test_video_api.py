@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
+from townhall.accounts.models import OrganisationAction
 from townhall.accounts.services import invitation_respond, organisation_invite
 from townhall.audit.gateway import own_vault
 from townhall.media.models import Rendition, Video, VideoText
@@ -140,11 +143,14 @@ def test_account_videos_bad_input(person, api):
     assert res.status_code == 404 and res.json()["error"]["code"] == "account_not_found"
 
 
-def test_owner_deletes_a_video_and_its_files(person, api_as, small, publish):
+def test_owner_deletes_a_video_and_its_files(
+    person, api_as, small, publish, django_capture_on_commit_callbacks
+):
     video = publish(person, small, caption="bye", visibility="private")
     renditions = list(video.renditions.values_list("storage_name", flat=True))
     assert renditions and owner_vault(person).list_files(f"videos/{video.public_id}")
-    res = api_as(person).call("DELETE", f"/videos/{video.public_id}")
+    with django_capture_on_commit_callbacks(execute=True):
+        res = api_as(person).call("DELETE", f"/videos/{video.public_id}")
     assert res.status_code == 204, res.content
     assert not Video.objects.filter(pk=video.pk).exists()
     assert not Rendition.objects.filter(video_id=video.pk).exists()
@@ -154,11 +160,28 @@ def test_owner_deletes_a_video_and_its_files(person, api_as, small, publish):
     assert api_as(person).call("GET", f"/videos/{video.public_id}").status_code == 404
 
 
-def test_public_video_files_are_deleted_too(person, api_as, small, publish):
+def test_public_video_files_are_deleted_too(
+    person, api_as, small, publish, django_capture_on_commit_callbacks
+):
     video = publish(person, small)
     names = list(video.renditions.values_list("storage_name", flat=True))
     assert all(default_storage.exists(n) for n in names)
-    assert api_as(person).call("DELETE", f"/videos/{video.public_id}").status_code == 204
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api_as(person).call("DELETE", f"/videos/{video.public_id}").status_code == 204
+    assert not any(default_storage.exists(n) for n in names)
+
+
+def test_files_are_deleted_only_once_the_rows_are(
+    person, api_as, small, publish, django_capture_on_commit_callbacks
+):
+    """Until the transaction commits, the video is whole: its files are still there."""
+    video = publish(person, small)
+    names = list(video.renditions.values_list("storage_name", flat=True))
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert api_as(person).call("DELETE", f"/videos/{video.public_id}").status_code == 204
+        assert all(default_storage.exists(n) for n in names)
+    for callback in callbacks:
+        callback()
     assert not any(default_storage.exists(n) for n in names)
 
 
@@ -180,4 +203,74 @@ def test_organisation_admins_delete_and_editors_do_not(person, make_person, make
     join(org, editor, "editor")
     video = bare_video(org, 1)
     assert api_as(editor).call("DELETE", f"/videos/{video.public_id}").status_code == 403
+    assert not org.actions.filter(action="video.delete").exists()
     assert api_as(admin).call("DELETE", f"/videos/{video.public_id}").status_code == 204
+    assert not Video.objects.filter(pk=video.pk).exists()
+
+
+def test_deleting_an_organisations_video_records_who_did_it(person, make_person, make_org, api_as):
+    org = make_org(owner=person)
+    admin = make_person("ada")
+    join(org, admin, "admin")
+    video = bare_video(org, 1)
+    assert api_as(admin).call("DELETE", f"/videos/{video.public_id}").status_code == 204
+    action = org.actions.first()
+    assert (action.action, action.actor, action.detail) == (
+        "video.delete",
+        admin,
+        {"video": video.public_id},
+    )
+    listed = api_as(person).call("GET", f"/organisations/{org.handle}/actions").json()
+    assert listed[0]["action"] == "video.delete" and listed[0]["actor"] == "ada"
+    team = Client()
+    team.force_login(person, backend="townhall.accounts.backends.RegionBackend")
+    page = team.get(f"/@{org.handle}/team").content.decode()
+    assert f"@ada deleted the video {video.public_id}" in page
+
+
+def test_deleting_ones_own_video_records_no_organisation_action(person, api_as):
+    video = bare_video(person, 1)
+    assert api_as(person).call("DELETE", f"/videos/{video.public_id}").status_code == 204
+    assert not OrganisationAction.objects.exists()
+
+
+def test_a_failed_delete_records_nothing_and_deletes_nothing(person, make_person, make_org, api_as):
+    org = make_org(owner=person)
+    video = bare_video(org, 1, visibility="public")
+    outsider = api_as(make_person("mallory"))
+    res = outsider.call("DELETE", f"/videos/{video.public_id}")
+    assert res.status_code == 403 and res.json()["error"]["code"] == "not_allowed"
+    hidden = bare_video(org, 2, visibility="private")
+    assert outsider.call("DELETE", f"/videos/{hidden.public_id}").status_code == 404
+    assert Video.objects.filter(owner=org).count() == 2
+    assert not org.actions.filter(action="video.delete").exists()
+
+
+def test_posting_for_an_organisation_records_who_did_it(
+    person, make_person, make_org, api_as, small
+):
+    org = make_org(owner=person)
+    editor = make_person("eddie")
+    join(org, editor, "editor")
+    client = api_as(editor)
+    res = client.post(
+        "/api/v1/videos",
+        {
+            "file": SimpleUploadedFile("clip.mp4", small.read_bytes(), content_type="video/mp4"),
+            "organisation": org.handle,
+            "visibility": "private",
+        },
+        HTTP_AUTHORIZATION=f"Bearer {client.token}",
+    )
+    assert res.status_code == 201, res.content
+    action = org.actions.first()
+    assert (action.action, action.actor, action.detail) == (
+        "video.post",
+        editor,
+        {"video": res.json()["id"]},
+    )
+
+
+def test_posting_for_oneself_records_no_organisation_action(person, small, publish):
+    publish(person, small)
+    assert not OrganisationAction.objects.exists()

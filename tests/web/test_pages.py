@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from townhall.accounts.selectors import organisation_list
 from townhall.accounts.services import organisation_set_verified
+from townhall.web import views
 
 LOGIN_REQUIRED = [
     "/settings/profile",
@@ -41,6 +43,22 @@ def test_home_lists_organisations_verified_first(client, make_person, make_org) 
     assert "Verified" in html
     assert f"/@{person.handle}" not in html
     assert plain.display_name in html
+
+
+def test_home_lists_what_the_selector_lists_up_to_the_limit(
+    client, make_person, make_org, monkeypatch
+) -> None:
+    """The home page shows ``accounts.selectors.organisation_list()`` in its order, capped."""
+    monkeypatch.setattr(views, "HOME_ORGANISATIONS", 2)
+    for handle in ("ccc_org", "bbb_org", "aaa_org"):
+        make_org(handle=handle)
+
+    html = client.get("/").content.decode()
+
+    expected = [a.handle for a in organisation_list()[:2]]
+    shown = [h for h in ("aaa_org", "bbb_org", "ccc_org") if f"/@{h}" in html]
+    assert sorted(shown) == sorted(expected)
+    assert html.index(f"/@{expected[0]}") < html.index(f"/@{expected[1]}")
 
 
 @pytest.mark.parametrize("url", LOGIN_REQUIRED)

@@ -2,6 +2,10 @@
 
 Only public data is shown: identities and tokens live in the home regions and are not browsable
 here (access to them goes through the region layer, see docs/regions.md).
+
+Every change staff can make here goes through a service, as it would from a page or the API:
+the admin shows the rows that services own, and edits nothing that a service would check or
+record (an organisation's owners, who did what for it, an invitation's state).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from townhall.errors import DomainError
 from townhall.web.admin_site import admin_site
 
 from .models import Account, Invitation, Membership, OrganisationAction
-from .services import organisation_set_verified
+from .services import account_set_staff, organisation_set_verified
 from .validation import clean_country
 
 
@@ -42,10 +46,23 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A view of rows that only services write: no add, no change, no delete."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 class AccountForm(forms.ModelForm):
     class Meta:
         model = Account
-        fields = ["state", "is_active", "is_staff", "is_superuser", "staff_jurisdiction"]
+        fields = ["is_staff", "is_superuser", "staff_jurisdiction"]
 
     def clean_staff_jurisdiction(self) -> str:
         try:
@@ -57,11 +74,26 @@ class AccountForm(forms.ModelForm):
         data = super().clean() or {}
         if data.get("is_staff") and not data.get("staff_jurisdiction"):
             self.add_error("staff_jurisdiction", "Staff need the jurisdiction they work from.")
+        if data.get("is_staff") and self.instance.is_organisation:
+            self.add_error("is_staff", "Only people can be staff.")
+        if data.get("is_superuser") and not data.get("is_staff"):
+            self.add_error("is_superuser", "A superuser must also be staff.")
         return data
 
 
 @admin.register(Account, site=admin_site)
 class AccountAdmin(admin.ModelAdmin):
+    """Accounts as staff see them; only the staff fields change, through ``account_set_staff``.
+
+    There is no "Add account": an account is made by sign-up (a person, with an identity in the
+    home region and a data key) or by ``organisation_create`` (with its first owner), and a row
+    made here would have neither. There is no delete either: deleting an account row would
+    cascade away memberships (leaving organisations without an owner), videos and the records
+    of who did what, and leave its protected data behind in the home region. Closing and
+    deleting accounts will be services of the lifecycle app, as will suspension, which is why
+    ``state`` and ``is_active`` are shown here but not edited.
+    """
+
     list_display = [
         "handle",
         "display_name",
@@ -84,6 +116,8 @@ class AccountAdmin(admin.ModelAdmin):
         "kind",
         "home_region",
         "age_band",
+        "state",
+        "is_active",
         "date_joined",
         "verified",
     ]
@@ -104,6 +138,22 @@ class AccountAdmin(admin.ModelAdmin):
         "date_joined",
     ]
     actions = ["verify", "unverify"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: Account, form: forms.ModelForm, change: bool
+    ) -> None:
+        account_set_staff(
+            account=obj,
+            is_staff=form.cleaned_data["is_staff"],
+            is_superuser=form.cleaned_data["is_superuser"],
+            jurisdiction=form.cleaned_data["staff_jurisdiction"],
+        )
 
     def get_inlines(self, request: HttpRequest, obj: Account | None = None) -> list[type]:
         return [MembershipInline] if obj is not None and obj.is_organisation else []
@@ -135,20 +185,19 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation, site=admin_site)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
+    """Read-only: invitations are sent, answered and withdrawn by the team services, which
+    check roles, make the membership and record who did it."""
+
     list_display = ["organisation", "invitee", "role", "state", "created_at"]
     list_filter = ["state", "role"]
     raw_id_fields = ["organisation", "invitee", "invited_by"]
 
 
 @admin.register(OrganisationAction, site=admin_site)
-class OrganisationActionAdmin(admin.ModelAdmin):
+class OrganisationActionAdmin(ReadOnlyAdmin):
+    """Read-only: the record of who did what for an organisation, written by the services."""
+
     list_display = ["created_at", "organisation", "actor", "action", "subject"]
     list_filter = ["action"]
     raw_id_fields = ["organisation", "actor", "subject"]
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -70,7 +70,7 @@ def sign_up(request: HttpRequest, payload: SignUpIn) -> Status[ProfileOut]:
 @router.post(
     "/auth/tokens",
     auth=None,
-    response={201: TokenCreatedOut, **error_responses(400, 401, 403, 409, 429)},
+    response={201: TokenCreatedOut, **error_responses(400, 401, 403, 409, 429, 503)},
     summary="Create a personal API token with a handle (or e-mail) and password",
 )
 def token_create_with_credentials(
@@ -84,7 +84,9 @@ def token_create_with_credentials(
 
 
 @router.get(
-    "/tokens", response={200: list[TokenOut], **error_responses(401)}, summary="List my tokens"
+    "/tokens",
+    response={200: list[TokenOut], **error_responses(401, 503)},
+    summary="List my tokens",
 )
 def token_list(request: AuthedRequest) -> list[TokenOut]:
     return [TokenOut.from_token(t) for t in selectors.token_list(account=request.auth)]
@@ -92,7 +94,7 @@ def token_list(request: AuthedRequest) -> list[TokenOut]:
 
 @router.post(
     "/tokens",
-    response={201: TokenCreatedOut, **error_responses(400, 401, 403, 409)},
+    response={201: TokenCreatedOut, **error_responses(400, 401, 403, 409, 503)},
     summary="Create a token for the signed-in account",
 )
 def token_create(request: AuthedRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
@@ -102,21 +104,25 @@ def token_create(request: AuthedRequest, payload: TokenIn) -> Status[TokenCreate
 
 @router.delete(
     "/tokens/{token_id}",
-    response={200: TokenOut, **error_responses(401, 403, 404)},
+    response={200: TokenOut, **error_responses(400, 401, 403, 404, 503)},
     summary="Revoke a token",
 )
 def token_revoke(request: AuthedRequest, token_id: int) -> TokenOut:
     return TokenOut.from_token(services.token_revoke(account=request.auth, token_id=token_id))
 
 
-@router.get("/me", response={200: MeOut, **error_responses(401)}, summary="The signed-in account")
+@router.get(
+    "/me",
+    response={200: MeOut, **error_responses(401, 503)},
+    summary="The signed-in account",
+)
 def me(request: AuthedRequest) -> MeOut:
     return me_out(request.auth)
 
 
 @router.patch(
     "/me",
-    response={200: MeOut, **error_responses(400, 401, 403)},
+    response={200: MeOut, **error_responses(400, 401, 403, 503)},
     summary="Update my profile (display name, bio, link)",
 )
 def me_update(request: AuthedRequest, payload: ProfileIn) -> MeOut:
@@ -128,7 +134,7 @@ def me_update(request: AuthedRequest, payload: ProfileIn) -> MeOut:
 
 @router.post(
     "/me/password",
-    response={204: None, **error_responses(400, 401, 403)},
+    response={204: None, **error_responses(400, 401, 403, 503)},
     summary="Change my password; other sessions are signed out",
 )
 def me_password(request: AuthedRequest, payload: PasswordIn) -> Status[None]:

@@ -139,7 +139,7 @@ def organisation_invite(
 
 @router.delete(
     "/organisations/{handle}/invitations/{invitation_id}",
-    response={200: InvitationOut, **error_responses(401, 403, 404, 409)},
+    response={200: InvitationOut, **error_responses(400, 401, 403, 404, 409)},
     summary="Withdraw a pending invitation (owner or admin)",
 )
 def organisation_uninvite(request: AuthedRequest, handle: str, invitation_id: int) -> InvitationOut:
@@ -193,7 +193,7 @@ def invitation_list(request: AuthedRequest) -> list[InvitationOut]:
 
 @router.post(
     "/invitations/{invitation_id}/accept",
-    response={200: InvitationOut, **error_responses(401, 404, 409)},
+    response={200: InvitationOut, **error_responses(400, 401, 403, 404, 409)},
     summary="Accept an invitation to a team",
 )
 def invitation_accept(request: AuthedRequest, invitation_id: int) -> InvitationOut:
@@ -205,7 +205,7 @@ def invitation_accept(request: AuthedRequest, invitation_id: int) -> InvitationO
 
 @router.post(
     "/invitations/{invitation_id}/decline",
-    response={200: InvitationOut, **error_responses(401, 404, 409)},
+    response={200: InvitationOut, **error_responses(400, 401, 403, 404, 409)},
     summary="Decline an invitation to a team",
 )
 def invitation_decline(request: AuthedRequest, invitation_id: int) -> InvitationOut:

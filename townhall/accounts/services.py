@@ -243,7 +243,12 @@ def profile_update(
         for field, value in changes.items():
             setattr(account, field, value)
         account.save(update_fields=list(changes))
-        _record(account, actor, "profile.update", detail={"fields": sorted(changes)})
+        organisation_action_record(
+            organisation=account,
+            actor=actor,
+            action="profile.update",
+            detail={"fields": sorted(changes)},
+        )
     return account
 
 
@@ -258,7 +263,7 @@ def avatar_set(*, account: Account, actor: Account, upload: object) -> Account:
         with transaction.atomic():
             account.avatar = name
             account.save(update_fields=["avatar"])
-            _record(account, actor, "profile.avatar")
+            organisation_action_record(organisation=account, actor=actor, action="profile.avatar")
     except Exception:
         storage.delete(name)
         raise
@@ -346,14 +351,19 @@ def token_authenticate(raw: str) -> Account | None:
 # --- Organisations ----------------------------------------------------------------------------
 
 
-def _record(
+def organisation_action_record(
+    *,
     organisation: Account,
     actor: Account,
     action: str,
-    *,
     subject: Account | None = None,
     detail: dict[str, object] | None = None,
 ) -> None:
+    """Record which member did ``action`` for ``organisation``; nothing for a person's account.
+
+    Every service that acts for an organisation calls this inside its own transaction, so the
+    record exists exactly when the change does. Other apps call it too (``media.video_delete``).
+    """
     if organisation.is_organisation:
         OrganisationAction.objects.create(
             organisation=organisation,
@@ -433,7 +443,9 @@ def organisation_create(
                 home_region=creator.home_region,
             )
             Membership.objects.create(organisation=organisation, member=creator, role=Role.OWNER)
-            _record(organisation, creator, "organisation.create")
+            organisation_action_record(
+                organisation=organisation, actor=creator, action="organisation.create"
+            )
     except IntegrityError:
         raise Conflict("handle_taken", "That handle was just taken.") from None
     return organisation
@@ -447,7 +459,12 @@ def organisation_set_verified(*, organisation: Account, actor: Account, verified
     with transaction.atomic():
         organisation.verified = verified
         organisation.save(update_fields=["verified"])
-        _record(organisation, actor, "organisation.verify", detail={"verified": verified})
+        organisation_action_record(
+            organisation=organisation,
+            actor=actor,
+            action="organisation.verify",
+            detail={"verified": verified},
+        )
     return organisation
 
 
@@ -481,7 +498,13 @@ def organisation_invite(
     invitation = Invitation.objects.create(
         organisation=organisation, invitee=invitee, invited_by=actor, role=role
     )
-    _record(organisation, actor, "member.invite", subject=invitee, detail={"role": role})
+    organisation_action_record(
+        organisation=organisation,
+        actor=actor,
+        action="member.invite",
+        subject=invitee,
+        detail={"role": role},
+    )
     return invitation
 
 
@@ -511,10 +534,10 @@ def invitation_respond(*, invitation_id: int, account: Account, accept: bool) ->
         Membership.objects.get_or_create(
             organisation=invitation.organisation, member=account, defaults={"role": invitation.role}
         )
-    _record(
-        invitation.organisation,
-        account,
-        "member.join" if accept else "member.decline",
+    organisation_action_record(
+        organisation=invitation.organisation,
+        actor=account,
+        action="member.join" if accept else "member.decline",
         subject=account,
         detail={"role": invitation.role},
     )
@@ -530,7 +553,12 @@ def invitation_revoke(*, invitation_id: int, actor: Account) -> Invitation:
     invitation.state = Invitation.State.REVOKED
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["state", "responded_at"])
-    _record(invitation.organisation, actor, "member.uninvite", subject=invitation.invitee)
+    organisation_action_record(
+        organisation=invitation.organisation,
+        actor=actor,
+        action="member.uninvite",
+        subject=invitation.invitee,
+    )
     return invitation
 
 
@@ -552,10 +580,10 @@ def membership_change_role(
     previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    _record(
-        organisation,
-        actor,
-        "member.role",
+    organisation_action_record(
+        organisation=organisation,
+        actor=actor,
+        action="member.role",
         subject=membership.member,
         detail={"from": previous, "to": role},
     )
@@ -576,4 +604,9 @@ def membership_remove(*, organisation: Account, actor: Account, member_handle: s
         )
     member = membership.member
     membership.delete()
-    _record(organisation, actor, "member.leave" if leaving else "member.remove", subject=member)
+    organisation_action_record(
+        organisation=organisation,
+        actor=actor,
+        action="member.leave" if leaving else "member.remove",
+        subject=member,
+    )

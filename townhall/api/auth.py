@@ -25,10 +25,26 @@ class TokenAuth(HttpBearer):
         return account
 
 
+def _sends_credentials(request: HttpRequest) -> bool:
+    return "Authorization" in request.headers
+
+
 class ActiveSessionAuth(SessionAuth):
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        return user if user is not None and user.is_active else None
+    """The browser's signed-in session, with the CSRF check on unsafe methods.
+
+    It is only a fallback for requests that bring no credentials of their own: a request with
+    an ``Authorization`` header stands or falls by that header, and a request with no signed-in
+    session has nothing for CSRF to protect. Both then end as 401 ``not_authenticated``, not as
+    a 403 ``csrf_failed`` that would send a client with a revoked token looking for a CSRF bug.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if _sends_credentials(request):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        return super().__call__(request)
 
 
 token_or_session = [TokenAuth(), ActiveSessionAuth(csrf=True)]
@@ -39,8 +55,12 @@ class _Anonymous:
 
 
 def _anonymous(request: HttpRequest) -> Any:
-    """Lets a request without credentials through, for operations public data answers."""
-    return _Anonymous()
+    """Lets a request without credentials through, for operations public data answers.
+
+    A request whose ``Authorization`` header did not authenticate is refused (401) instead of
+    being served as anonymous, so that a client learns its token is wrong or revoked.
+    """
+    return None if _sends_credentials(request) else _Anonymous()
 
 
 # Signed in if credentials came, anonymous otherwise; read the account with ``viewer_of()``.

@@ -36,7 +36,12 @@ from townhall.regions.crypto import (
     seal,
 )
 from townhall.regions.keyproviders import key_provider
-from townhall.regions.keys import DataKeyUnavailable, data_key_create, data_key_get
+from townhall.regions.keys import (
+    DataKeyUnavailable,
+    data_key_create,
+    data_key_exists,
+    data_key_get,
+)
 from townhall.regions.selectors import (
     in_region,
     region_get,
@@ -209,10 +214,13 @@ def own_vault(account: Account) -> Vault:
 
 
 def own_vault_provisioned(account: Account) -> Vault:
-    """``own_vault``, creating the account's data key first if it has none (organisations)."""
-    try:
-        data_key_get(region=account.home_region, account_id=account.pk)
-    except DataKeyUnavailable:
+    """``own_vault``, creating the account's data key first if it has none (organisations).
+
+    Only a missing key is created. A key that is there but does not unwrap is damaged: a new
+    one could not open what the old one sealed, so that stays 503 ``protected_data_unavailable``
+    (from the vault, on first use) instead of a second key for the same account.
+    """
+    if not data_key_exists(region=account.home_region, account_id=account.pk):
         return provision(subject=account)
     return own_vault(account)
 

@@ -21,25 +21,17 @@ from django.utils.http import http_date
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
-from townhall.accounts.models import Account, Role
+from townhall.accounts.models import Account
 from townhall.accounts.selectors import account_get
-from townhall.accounts.services import role_of
 from townhall.api.auth import AuthedRequest, optional_auth, viewer_of
 from townhall.api.errors import error_body, error_responses
-from townhall.errors import DomainError, Forbidden
+from townhall.errors import DomainError
 
-from . import uploads
+from . import services, uploads
 from .models import Video, VideoText
 from .schemas import VideoOut, VideoPageOut
 from .selectors import manages, video_get_visible
-from .services import (
-    HASHTAG_RE,
-    MENTION_RE,
-    original_delete,
-    owner_vault,
-    video_caption,
-    video_files_delete,
-)
+from .services import HASHTAG_RE, MENTION_RE, owner_vault, video_caption
 
 router = Router(tags=["videos"])
 
@@ -144,7 +136,10 @@ def tus_options(request: HttpRequest) -> HttpResponse:
 
 @router.post(
     "/uploads/",
-    response={201: None, **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 460)},
+    response={
+        201: None,
+        **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 460, 503),
+    },
     summary="tus: create an upload (optionally with its first bytes)",
 )
 @decorate_view(tus_protocol)
@@ -202,7 +197,10 @@ def tus_head(request: AuthedRequest, upload_id: str) -> HttpResponse:
 
 @router.patch(
     "/uploads/{upload_id}",
-    response={204: None, **error_responses(400, 401, 403, 404, 409, 410, 412, 415, 422, 460)},
+    response={
+        204: None,
+        **error_responses(400, 401, 403, 404, 409, 410, 412, 415, 422, 460, 503),
+    },
     summary="tus: append bytes at the upload's offset",
 )
 @decorate_view(tus_protocol)
@@ -232,7 +230,7 @@ def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
 
 @router.delete(
     "/uploads/{upload_id}",
-    response={204: None, **error_responses(401, 404, 412)},
+    response={204: None, **error_responses(401, 403, 404, 412, 503)},
     summary="tus: terminate an upload",
 )
 @decorate_view(tus_protocol)
@@ -270,7 +268,7 @@ def _too_large_message(limit: int) -> str:
 
 @router.post(
     "/videos",
-    response={201: VideoOut, **error_responses(400, 401, 403, 404, 413, 422)},
+    response={201: VideoOut, **error_responses(400, 401, 403, 404, 413, 422, 503)},
     summary="Upload a video in one multipart request (up to 100 MB by default)",
 )
 @decorate_view(simple_upload_limit)
@@ -338,7 +336,7 @@ def _video_out(video: Video, *, viewer: Account | None, caption: str | None = No
 @router.get(
     "/videos/{public_id}",
     auth=optional_auth,
-    response={200: VideoOut, **error_responses(401, 404)},
+    response={200: VideoOut, **error_responses(401, 404, 503)},
     summary="A video: its state, progress, caption and renditions",
 )
 def video_detail(request: HttpRequest, public_id: str) -> VideoOut:
@@ -367,7 +365,7 @@ def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
 @router.get(
     "/accounts/{handle}/videos",
     auth=optional_auth,
-    response={200: VideoPageOut, **error_responses(400, 401, 404)},
+    response={200: VideoPageOut, **error_responses(400, 401, 404, 503)},
     summary="An account's videos, newest first",
 )
 def account_videos(
@@ -410,13 +408,6 @@ def account_videos(
     summary="Delete a video, its renditions and its original",
 )
 def video_delete(request: AuthedRequest, public_id: str) -> Status[None]:
-    """By its owner, or an owner or admin of the owning organisation."""
-    video = _video_get(public_id, request.auth)
-    owner, actor = video.owner, request.auth
-    if owner.pk != actor.pk and role_of(owner, actor) not in (Role.OWNER, Role.ADMIN):
-        raise Forbidden("not_allowed", "Only the owner or an organisation admin deletes videos.")
-    video_files_delete(video=video)
-    original_delete(video=video)
-    owner_vault(owner).rows(VideoText).filter(video_id=video.pk).delete()
-    Video.objects.filter(pk=video.pk).delete()
+    """By its owner, or an owner or admin of the owning organisation (recorded as its action)."""
+    services.video_delete(video=_video_get(public_id, request.auth), actor=request.auth)
     return Status(204, None)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.accounts.models import Account, Role
-from townhall.accounts.services import role_of
+from townhall.accounts.services import organisation_action_record, role_of
 from townhall.audit.gateway import Vault, own_vault_provisioned
 from townhall.errors import DomainError, Forbidden
 from townhall.regions.selectors import storage_for, storage_walk
@@ -103,6 +103,12 @@ def video_create(
         )
         if not public:
             vault.create(VideoText, video_id=video.pk, caption=caption)
+        organisation_action_record(
+            organisation=owner,
+            actor=uploader,
+            action="video.post",
+            detail={"video": video.public_id},
+        )
         job = MediaJob.objects.create(video=video)
         transaction.on_commit(partial(_enqueue, job.pk))
     return video
@@ -156,6 +162,37 @@ def video_files_delete(*, video: Video) -> None:
     for name in list(storage_walk(public, folder)):
         public.delete(name)
     Rendition.objects.filter(video=video).delete()
+
+
+def check_can_delete(*, owner: Account, actor: Account) -> None:
+    """People delete their own videos; an organisation's owners and admins delete its videos."""
+    if owner.pk == actor.pk:
+        return
+    if role_of(owner, actor) not in (Role.OWNER, Role.ADMIN):
+        raise Forbidden("not_allowed", "Only the owner or an organisation admin deletes videos.")
+
+
+def video_delete(*, video: Video, actor: Account) -> None:
+    """Delete a video: its row, its sealed caption, then its renditions and original.
+
+    The rows go in one transaction, with the organisation's record of which member deleted it;
+    the files are removed once that commits, so a failure before then leaves the video whole
+    instead of a row whose files are gone.
+    """
+    owner = video.owner
+    check_can_delete(owner=owner, actor=actor)
+    vault = owner_vault(owner)
+    with transaction.atomic(), transaction.atomic(using=vault.region.db_alias):
+        vault.rows(VideoText).filter(video_id=video.pk).delete()
+        Video.objects.filter(pk=video.pk).delete()
+        organisation_action_record(
+            organisation=owner,
+            actor=actor,
+            action="video.delete",
+            detail={"video": video.public_id},
+        )
+        transaction.on_commit(partial(video_files_delete, video=video))
+        transaction.on_commit(partial(original_delete, video=video))
 
 
 def original_delete(*, video: Video) -> None:

@@ -46,6 +46,11 @@ def data_key_get(*, region: str, account_id: int) -> bytes:
         ) from None
 
 
+def data_key_exists(*, region: str, account_id: int) -> bool:
+    """Whether the account has a data key here at all, usable or not."""
+    return in_region(DataKey, region).filter(account_id=account_id).exists()
+
+
 def data_key_destroy(*, region: str, account_id: int) -> bool:
     """Crypto-shred: delete the wrapped key. Every copy of the data it opened is unreadable."""
     deleted, _ = in_region(DataKey, region).filter(account_id=account_id).delete()

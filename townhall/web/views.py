@@ -24,7 +24,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -52,6 +51,8 @@ from .forms import (
 
 BACKEND = "townhall.accounts.backends.RegionBackend"
 MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
+# The home page lists at most this many organisations (verified first); there is no search yet.
+HOME_ORGANISATIONS = 100
 # Stored media names are random and never reused, so a cached copy never goes stale.
 MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
@@ -126,19 +127,13 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
-def _organisations_listed() -> QuerySet[Account]:
-    # A read that belongs in accounts.selectors (organisation_list); kept here until it exists.
-    return Account.objects.filter(kind=Account.Kind.ORGANISATION, is_active=True).order_by(
-        "-verified", "display_name", "handle"
-    )[:100]
-
-
 # --- Home, sign-up, log-in --------------------------------------------------------------------
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"organisations": _organisations_listed()})
+    organisations = selectors.organisation_list()[:HOME_ORGANISATIONS]
+    return render(request, "web/home.html", {"organisations": organisations})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -60,5 +60,7 @@ def action_text(action: OrganisationAction) -> str:
         ),
         "member.remove": f"{actor} removed {subject} from the team",
         "member.leave": f"{subject} left the team",
+        "video.post": f"{actor} posted the video {detail.get('video')}",
+        "video.delete": f"{actor} deleted the video {detail.get('video')}",
     }
     return sentences.get(action.action, f"{actor}: {action.action}")

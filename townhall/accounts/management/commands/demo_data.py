@@ -33,11 +33,23 @@ PEOPLE = [
     ("comms", "Comms Officer", 29, "GB", Role.ADMIN),
     ("editor", "Video Editor", 24, "GB", Role.EDITOR),
     ("sam", "Sam (14)", 14, "GB", None),
+    ("mia", "Mia (13)", 13, "US", None),
     ("jordan", "Jordan (17)", 17, "US", None),
+    ("noah", "Noah (16)", 16, "GB", None),
     ("priya", "Priya", 35, "SG", None),
     ("teacher", "A Teacher", 52, "GB", None),
 ]
-COLOURS = ["#3b5bdb", "#c2255c", "#2b8a3e", "#e67700", "#5f3dc4", "#0b7285", "#862e9c"]
+COLOURS = [
+    "#3b5bdb",
+    "#c2255c",
+    "#2b8a3e",
+    "#e67700",
+    "#5f3dc4",
+    "#0b7285",
+    "#862e9c",
+    "#d9480f",
+    "#087f5b",
+]
 
 
 def _avatar(text: str, colour: str) -> SimpleUploadedFile:
