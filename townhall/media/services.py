@@ -173,6 +173,11 @@ def video_publish(*, video: Video) -> None:
     )
 
 
+def videos_rehome(*, owner_id: int, region: str) -> int:
+    """Record that an account's videos now keep their files in ``region`` (after a move)."""
+    return Video.objects.filter(owner_id=owner_id).exclude(region=region).update(region=region)
+
+
 def video_fail(*, video: Video, code: str, message: str) -> None:
     Video.objects.filter(pk=video.pk).update(
         state=Video.State.FAILED, failure_code=code, failure_message=message[:300]
