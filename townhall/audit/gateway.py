@@ -46,6 +46,7 @@ from townhall.regions.selectors import (
 )
 
 from .log import access_log_append
+from .models import AccessLogEntry
 
 M = TypeVar("M", bound=Model)
 
@@ -100,6 +101,20 @@ class ProtectedDataUnavailable(DomainError):
     status = 503
 
 
+# What a refusal records as the purpose when none was given (the log's purpose is never empty).
+NO_PURPOSE = "(none)"
+
+
+def _column_length(name: str) -> int:
+    return int(getattr(AccessLogEntry._meta.get_field(name), "max_length", 0) or 0)
+
+
+def _fit(value: str, name: str) -> str:
+    """``value`` cut to the access log's column ``name``, marked with an ellipsis when cut."""
+    limit = _column_length(name)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def _refuse(
     *,
     subject: Account,
@@ -109,6 +124,11 @@ def _refuse(
     reference: str,
     error: DomainError,
 ) -> DomainError:
+    """Log a refused access, whatever the caller passed, and return the error to raise.
+
+    The values are the caller's and may be what was refused (an empty or over-long purpose or
+    reference): they are recorded cut to the log's columns, so the refusal is always written.
+    """
     access_log_append(
         region=region.code,
         account_id=subject.pk,
@@ -116,20 +136,33 @@ def _refuse(
         actor_id=actor.account.pk if actor.account else None,
         actor_role=actor.role,
         actor_jurisdiction=actor.jurisdiction,
-        purpose=purpose[:40],
-        reference=reference[:100],
+        purpose=_fit(purpose.strip() or NO_PURPOSE, "purpose"),
+        reference=_fit(reference, "reference"),
         outcome="refused",
-        reason=error.message,
+        reason=_fit(error.message, "reason"),
     )
     return error
 
 
-def _check(actor: Actor, subject: Account, region: Region, purpose: str, reference: str) -> None:
-    if purpose not in Purpose.__members__.values():
+def _check_purpose_and_reference(purpose: str, reference: str) -> None:
+    purposes = ", ".join(p.value for p in Purpose)
+    if not purpose.strip():
         raise DomainError(
-            "unknown_purpose",
-            f"{purpose!r} is not a purpose; use one of: {', '.join(p.value for p in Purpose)}.",
+            "purpose_required", f"An access to protected data needs a purpose: one of {purposes}."
         )
+    if purpose not in Purpose.__members__.values():
+        shown = purpose if len(purpose) <= 40 else purpose[:39] + "…"
+        raise DomainError("unknown_purpose", f"{shown!r} is not a purpose; use one of: {purposes}.")
+    limit = _column_length("reference")
+    if len(reference) > limit:
+        raise DomainError(
+            "reference_too_long",
+            f"A reference is at most {limit} characters; this one has {len(reference)}.",
+        )
+
+
+def _check(actor: Actor, subject: Account, region: Region, purpose: str, reference: str) -> None:
+    _check_purpose_and_reference(purpose, reference)
     if actor.kind is ActorKind.SELF:
         if actor.account is None or actor.account.pk != subject.pk:
             raise Forbidden("not_yourself", "Only the account itself acts as 'self'.")
