@@ -39,7 +39,7 @@ class Alice:
         account_authenticate(login="alice", password=PASSWORD, ip="203.0.113.7")
         self.secret = token_create(account=self.account, name="laptop")[1]
         token_create(account=self.account, name="phone")
-        self.file = own_vault(self.account).save_file("notes/a.txt", [NOTE])
+        self.file = own_vault(self.account, acting=self.account).save_file("notes/a.txt", [NOTE])
 
     def reload(self) -> Account:
         self.account.refresh_from_db()
@@ -56,7 +56,7 @@ class Alice:
             assert signed_in.pk == account.pk
         authenticated = token_authenticate(self.secret)
         assert authenticated is not None and authenticated.pk == account.pk
-        with own_vault(account).open_file(self.file) as reader:
+        with own_vault(account, acting=account).open_file(self.file) as reader:
             assert reader.read() == NOTE
 
 
@@ -194,7 +194,7 @@ def test_a_moved_account_can_move_again(alice: Alice) -> None:
 
 def test_other_accounts_are_untouched(alice: Alice, make_person: Any) -> None:
     bob = make_person("bob", email="bob@example.org")
-    own_vault(bob).save_file("notes/b.txt", [b"bob's"])
+    own_vault(bob, acting=bob).save_file("notes/b.txt", [b"bob's"])
 
     account_move_region(account=alice.account, target="sg")
 

@@ -24,7 +24,7 @@ from typing import IO, Any, TypeVar, cast
 from django.core.files.base import File
 from django.db.models import Model, QuerySet
 
-from townhall.accounts.models import Account
+from townhall.accounts.models import Account, Membership
 from townhall.errors import DomainError, Forbidden
 from townhall.regions.classification import MODEL_CLASSES, DataClass
 from townhall.regions.config import Region
@@ -35,6 +35,10 @@ from townhall.regions.crypto import (
     open_sealed,
     seal,
 )
+
+# Re-exported for readers built on decrypted files (a sealed original's parts read as one
+# file): feature code never imports the region layer's crypto module itself.
+from townhall.regions.crypto import SeekableReader as SeekableReader
 from townhall.regions.keyproviders import key_provider
 from townhall.regions.keys import DataKeyUnavailable, data_key_create, data_key_get
 from townhall.regions.selectors import (
@@ -74,7 +78,11 @@ class Actor:
 
     @classmethod
     def itself(cls, account: Account) -> Actor:
-        """The user acting on their own data."""
+        """``account`` acting on its own data, or on its organisation's as a team member.
+
+        Organisations act only through their members (every organisation action records the
+        member), so a member's access to the organisation's data is the organisation's own.
+        """
         return cls(ActorKind.SELF, account=account)
 
     @classmethod
@@ -164,8 +172,12 @@ def _check_purpose_and_reference(purpose: str, reference: str) -> None:
 def _check(actor: Actor, subject: Account, region: Region, purpose: str, reference: str) -> None:
     _check_purpose_and_reference(purpose, reference)
     if actor.kind is ActorKind.SELF:
-        if actor.account is None or actor.account.pk != subject.pk:
-            raise Forbidden("not_yourself", "Only the account itself acts as 'self'.")
+        if actor.account is None or not _acts_for(actor.account, subject):
+            raise Forbidden(
+                "not_yourself",
+                "Only the account itself, or a member of the organisation's team, acts on its "
+                "own data.",
+            )
         return
     if actor.kind is ActorKind.STAFF:
         if actor.account is None or not actor.account.is_staff:
@@ -192,6 +204,15 @@ def _check(actor: Actor, subject: Account, region: Region, purpose: str, referen
             "job_not_allowed",
             f"The system job {actor.job!r} may not read protected data in region {region.code}.",
         )
+
+
+def _acts_for(acting: Account, subject: Account) -> bool:
+    if acting.pk == subject.pk:
+        return True
+    return (
+        subject.is_organisation
+        and Membership.objects.filter(organisation_id=subject.pk, member_id=acting.pk).exists()
+    )
 
 
 def open_vault(
@@ -234,20 +255,24 @@ def open_vault(
     return Vault(subject=subject, region=home)
 
 
-def own_vault(account: Account) -> Vault:
-    """The vault of an account acting on its own data, to deliver the service it asked for."""
-    return open_vault(
-        subject=account, actor=Actor.itself(account), purpose=Purpose.SERVICE_DELIVERY
-    )
+def own_vault(account: Account, *, acting: Account) -> Vault:
+    """The vault of an account acting on its own data, to deliver the service it asked for.
+
+    ``acting`` is the account that acts: ``account`` itself or, for an organisation, a current
+    member of its team. Anyone else is refused (and the refusal logged). Background jobs do not
+    act as the account: they open the vault with ``Actor.system`` and are logged.
+    """
+    return open_vault(subject=account, actor=Actor.itself(acting), purpose=Purpose.SERVICE_DELIVERY)
 
 
-def own_vault_provisioned(account: Account) -> Vault:
+def own_vault_provisioned(account: Account, *, acting: Account) -> Vault:
     """``own_vault``, creating the account's data key first if it has none (organisations)."""
+    vault = own_vault(account, acting=acting)
     try:
-        data_key_get(region=account.home_region, account_id=account.pk)
+        key = data_key_get(region=vault.region.code, account_id=account.pk)
     except DataKeyUnavailable:
         return provision(subject=account)
-    return own_vault(account)
+    return Vault(subject=account, region=vault.region, key=key)
 
 
 def provision(*, subject: Account) -> Vault:

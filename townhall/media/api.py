@@ -232,12 +232,13 @@ def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
 
 @router.delete(
     "/uploads/{upload_id}",
-    response={204: None, **error_responses(401, 404, 412)},
+    response={204: None, **error_responses(401, 403, 404, 412)},
     summary="tus: terminate an upload",
 )
 @decorate_view(tus_protocol)
 def tus_terminate(request: AuthedRequest, upload_id: str) -> HttpResponse:
-    """Deletes what was uploaded and the upload; later requests for it get 404."""
+    """Deletes what was uploaded and the upload; later requests for it get 404. An upload for
+    an organisation whose team the uploader has left is 403 (the worker expires it)."""
     uploads.upload_terminate(uploader=request.auth, upload_id=upload_id)
     return HttpResponse(status=204)
 
@@ -328,7 +329,7 @@ def _caption_tags(captions: dict[int, str]) -> dict[int, tuple[list[str], list[s
 def _video_out(video: Video, *, viewer: Account | None, caption: str | None = None) -> VideoOut:
     if video.is_public:
         return VideoOut.from_video(video, caption=video.caption)
-    text = video_caption(video) if caption is None else caption
+    text = video_caption(video, viewer=viewer) if caption is None else caption
     out = VideoOut.from_video(video, caption=text)
     if text:
         out.hashtags, out.mentions = _caption_tags({video.pk: text})[video.pk]
@@ -390,8 +391,8 @@ def account_videos(
     page = page[:limit]
     captions: dict[int, str] = {}
     private = [v.pk for v in page if not v.is_public]
-    if sees_all and private:
-        vault = owner_vault(owner)
+    if sees_all and private and viewer is not None:
+        vault = owner_vault(owner, acting=viewer)
         for text in vault.rows(VideoText).filter(video_id__in=private):
             captions[text.video_id] = str(vault.open(text, "caption"))
     tags = _caption_tags(captions)
@@ -415,8 +416,9 @@ def video_delete(request: AuthedRequest, public_id: str) -> Status[None]:
     owner, actor = video.owner, request.auth
     if owner.pk != actor.pk and role_of(owner, actor) not in (Role.OWNER, Role.ADMIN):
         raise Forbidden("not_allowed", "Only the owner or an organisation admin deletes videos.")
-    video_files_delete(video=video)
-    original_delete(video=video)
-    owner_vault(owner).rows(VideoText).filter(video_id=video.pk).delete()
+    vault = owner_vault(owner, acting=actor)
+    video_files_delete(video=video, vault=vault)
+    original_delete(video=video, vault=vault)
+    vault.rows(VideoText).filter(video_id=video.pk).delete()
     Video.objects.filter(pk=video.pk).delete()
     return Status(204, None)
