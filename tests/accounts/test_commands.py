@@ -53,6 +53,34 @@ def test_protected_data_command_goes_through_the_gateway(person, make_person, ca
         call_command("protected-data", "alice", "--staff", "helpdesk", "--purpose", "legal_request")
 
 
+@pytest.mark.parametrize(
+    ("purpose", "reference", "message"),
+    [
+        ("x" * 33, "T-6", "unknown_purpose: 'xxxxxxxx"),
+        ("", "T-6", "purpose_required: An access to protected data needs a purpose"),
+        ("support_request", "T" * 201, "reference_too_long: A reference is at most 200"),
+    ],
+)
+def test_protected_data_command_reports_a_bad_purpose_or_reference_in_one_line(
+    person, make_person, purpose, reference, message
+):
+    call_command("staff", make_person("helpdesk").handle, "--jurisdiction", "GB")
+    with pytest.raises(CommandError) as failed:
+        call_command(
+            "protected-data",
+            "alice",
+            "--staff",
+            "helpdesk",
+            "--purpose",
+            purpose,
+            "--reference",
+            reference,
+        )
+    assert str(failed.value).startswith(message) and "\n" not in str(failed.value)
+    [entry] = access_log_for_account(account_id=person.pk)
+    assert entry.outcome == "refused"
+
+
 def test_demo_data_is_idempotent(capsys):
     call_command("demo_data")
     call_command("demo_data")

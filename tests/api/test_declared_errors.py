@@ -98,7 +98,7 @@ def test_private_videos(person, api_as):
         state="published",
         region=person.home_region,
     )
-    owner_vault(person).create(VideoText, video_id=video.pk, caption="secret")
+    owner_vault(person, acting=person).create(VideoText, video_id=video.pk, caption="secret")
     client = api_as(person)
     damage_key(person)
     path = f"/videos/{video.public_id}"

@@ -69,6 +69,47 @@ def test_unknown_purpose(person, staff):
     assert log_of(person) == [("staff", "curiosity", "x", "refused")]
 
 
+@pytest.mark.parametrize(
+    ("purpose", "code", "logged"),
+    [
+        ("x" * 33, "unknown_purpose", "x" * 31 + "…"),
+        ("legal_request_for_a_very_long_reason_indeed" * 300, "unknown_purpose", None),
+        ("", "purpose_required", "(none)"),
+        ("   ", "purpose_required", "(none)"),
+    ],
+)
+def test_an_empty_or_over_long_purpose_is_refused_and_the_refusal_logged(
+    person, staff, purpose, code, logged
+):
+    with pytest.raises(DomainError) as exc:
+        open_vault(subject=person, actor=Actor.staff(staff), purpose=purpose, reference="T-2")
+    assert exc.value.code == code and "support_request" in exc.value.message
+    assert len(exc.value.message) < 300
+    [entry] = access_log_for_account(account_id=person.pk)
+    assert (entry.outcome, entry.reference) == ("refused", "T-2")
+    assert len(entry.purpose) <= 32 and entry.reason == exc.value.message
+    if logged is not None:
+        assert entry.purpose == logged
+
+
+def test_an_over_long_reference_is_refused_and_the_refusal_logged(person, staff):
+    reference = "LEGAL-" + "9" * 300
+    with pytest.raises(DomainError) as exc:
+        open_vault(
+            subject=person, actor=Actor.staff(staff), purpose="legal_request", reference=reference
+        )
+    assert exc.value.code == "reference_too_long"
+    assert "at most 200 characters" in exc.value.message and "306" in exc.value.message
+    [entry] = access_log_for_account(account_id=person.pk)
+    assert (entry.outcome, entry.purpose) == ("refused", "legal_request")
+    assert entry.reference == reference[:199] + "…"
+    # The longest reference the log holds is granted.
+    open_vault(
+        subject=person, actor=Actor.staff(staff), purpose="legal_request", reference="R" * 200
+    )
+    assert access_log_for_account(account_id=person.pk)[0].reference == "R" * 200
+
+
 def test_non_staff_cannot_act_as_staff(person, make_person):
     with pytest.raises(Forbidden) as exc:
         open_vault(

@@ -38,7 +38,7 @@ def seal_original(owner: Account, path: Path, parts: int = 1) -> str:
     prefix = f"uploads/{secrets.token_hex(8)}"
     data = path.read_bytes()
     step = max(1, -(-len(data) // parts))
-    vault = owner_vault(owner)
+    vault = owner_vault(owner, acting=owner)
     for index, start in enumerate(range(0, len(data), step)):
         vault.save_file(f"{prefix}/{index:06d}", [data[start : start + step]])
     if not data:

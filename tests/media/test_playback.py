@@ -160,7 +160,9 @@ def private_video(person: Account, publish: Callable[..., Video], clip: Path) ->
 def plaintext(video: Video, name: str) -> bytes:
     rendition = video.renditions.get(name=name)
     if rendition.sealed:
-        with owner_vault(video.owner).open_file(rendition.storage_name) as reader:
+        with owner_vault(video.owner, acting=video.owner).open_file(
+            rendition.storage_name
+        ) as reader:
             return bytes(reader.read())
     with storage_for("videos").open(rendition.storage_name, "rb") as f:
         return bytes(f.read())

@@ -137,7 +137,9 @@ def test_private_video_is_sealed_in_the_home_region_bucket(s3, make_person, clip
         raw = s3.get_object(Bucket=f"{s3.bucket}-sg", Key=key)["Body"].read()
         for plaintext in (b"ftyp", b"moov", b"mdat", b"x264", b"#EXTM3U", b"JFIF", b"Lavf"):
             assert plaintext not in raw, (key, plaintext)
-    with owner_vault(owner).open_file(f"{owner.pk}/videos/{video.public_id}/360.mp4") as reader:
+    with owner_vault(owner, acting=owner).open_file(
+        f"{owner.pk}/videos/{video.public_id}/360.mp4"
+    ) as reader:
         assert vcodec_of(reader.read()) == "h264"
 
 

@@ -62,7 +62,9 @@ def test_tuspy_uploads_in_chunks_and_the_video_is_published(client, clip, person
     assert video.state == Video.State.PUBLISHED, video.failure_message
     assert video.hashtags == ["tus"]
     assert video.renditions.filter(kind="mp4").exists()
-    assert own_vault(person).rows(Upload).get().parts == -(-clip.stat().st_size // CHUNK)
+    assert own_vault(person, acting=person).rows(Upload).get().parts == -(
+        -clip.stat().st_size // CHUNK
+    )
 
 
 def test_a_new_client_resumes_where_the_last_one_stopped(client, clip, person):
@@ -80,7 +82,7 @@ def test_a_new_client_resumes_where_the_last_one_stopped(client, clip, person):
     assert second.get_offset() == stopped_at
     second.upload()
     assert published(second).state == Video.State.PUBLISHED
-    assert not owner_vault(person).list_files("uploads")
+    assert not owner_vault(person, acting=person).list_files("uploads")
 
 
 def test_connection_dropped_half_way_through_a_patch(client, clip, person):

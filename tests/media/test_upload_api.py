@@ -66,8 +66,8 @@ def test_upload_in_chunks_becomes_a_published_video(person, alice_api, clips, in
     assert video.state == Video.State.PUBLISHED, video.failure_message
     assert video.owner == person and video.caption == "hello #tus"
     # The parts were the original: gone once published; the upload is kept for the quota.
-    assert not owner_vault(person).list_files("uploads")
-    row = own_vault(person).rows(Upload).get()
+    assert not owner_vault(person, acting=person).list_files("uploads")
+    row = own_vault(person, acting=person).rows(Upload).get()
     assert (row.state, row.video_public_id) == (Upload.State.COMPLETE, video.public_id)
     assert tus(alice_api, "HEAD", location)["Townhall-Video"] == video.public_id
 
@@ -77,7 +77,7 @@ def test_each_patch_is_one_sealed_part_and_bytes_are_encrypted(person, alice_api
     location = create(alice_api, len(data))["Location"]
     tus(alice_api, "PATCH", location, data[:1000], Upload_Offset="0")
     tus(alice_api, "PATCH", location, data[1000:3000], Upload_Offset="1000")
-    vault = owner_vault(person)
+    vault = owner_vault(person, acting=person)
     parts = vault.list_files("uploads")
     assert len(parts) == 2
     assert parts[0].split("/")[-1].startswith("000000.")
@@ -142,7 +142,7 @@ def test_wrong_offset_is_a_conflict(person, alice_api):
     assert res.status_code == 409
     assert res.json()["error"]["code"] == "offset_mismatch"
     assert tus(alice_api, "HEAD", location)["Upload-Offset"] == "10"
-    assert len(owner_vault(person).list_files("uploads")) == 1
+    assert len(owner_vault(person, acting=person).list_files("uploads")) == 1
 
 
 def test_patch_after_termination_is_not_found(person, alice_api):
@@ -171,7 +171,7 @@ def test_checksum_mismatch_keeps_nothing(person, alice_api):
     assert res.status_code == 460
     assert res.json()["error"]["code"] == "checksum_mismatch"
     assert tus(alice_api, "HEAD", location)["Upload-Offset"] == "0"
-    assert owner_vault(person).list_files("uploads") == []
+    assert owner_vault(person, acting=person).list_files("uploads") == []
     ok = tus(
         alice_api,
         "PATCH",
@@ -198,7 +198,9 @@ def test_upload_over_the_daily_quota(person, alice_api, settings):
     assert res.json()["error"]["code"] == "quota_exceeded"
     assert create(alice_api, 400).status_code == 201
     # Uploads older than a day no longer count.
-    own_vault(person).rows(Upload).update(created_at=timezone.now() - dt.timedelta(hours=25))
+    own_vault(person, acting=person).rows(Upload).update(
+        created_at=timezone.now() - dt.timedelta(hours=25)
+    )
     assert create(alice_api, 600).status_code == 201
 
 
@@ -277,7 +279,7 @@ def test_body_past_the_end_is_refused(person, alice_api):
     res = tus(alice_api, "PATCH", location, b"x" * 11, Upload_Offset="0")
     assert res.status_code == 400
     assert res.json()["error"]["code"] == "upload_overflow"
-    assert owner_vault(person).list_files("uploads") == []
+    assert owner_vault(person, acting=person).list_files("uploads") == []
 
 
 def test_missing_or_bad_headers(alice_api):
@@ -294,7 +296,9 @@ def test_missing_or_bad_headers(alice_api):
 def test_expired_uploads_are_gone_and_swept(person, alice_api):
     location = create(alice_api, 100)["Location"]
     tus(alice_api, "PATCH", location, b"x" * 10, Upload_Offset="0")
-    own_vault(person).rows(Upload).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    own_vault(person, acting=person).rows(Upload).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
     assert tus(alice_api, "HEAD", location).status_code == 410
     res = tus(alice_api, "PATCH", location, b"x", Upload_Offset="10")
     assert res.status_code == 410 and res.json()["error"]["code"] == "upload_expired"
@@ -309,9 +313,9 @@ def test_the_worker_sweep_expires_every_accounts_uploads(person, make_person, ap
     for account in (person, other):
         location = create(api_as(account), 100)["Location"]
         tus(api_as(account), "PATCH", location, b"x" * 10, Upload_Offset="0")
-        own_vault(account).rows(Upload).exclude(key=fresh.rsplit("/", 1)[-1]).update(
-            expires_at=timezone.now() - dt.timedelta(seconds=1)
-        )
+        own_vault(account, acting=account).rows(Upload).exclude(
+            key=fresh.rsplit("/", 1)[-1]
+        ).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert uploads.uploads_expire_all() == 2
     assert leftovers(other) == NOTHING
     assert tus(api_as(person), "HEAD", fresh).status_code == 200
@@ -332,7 +336,7 @@ def test_racing_patches_append_once(person):
     with pytest.raises(uploads.Conflict):
         uploads.upload_append(uploader=person, upload_id=info.id, offset=0, chunks=racing_body())
     assert uploads.upload_get(uploader=person, upload_id=info.id).offset == 20
-    vault = owner_vault(person)
+    vault = owner_vault(person, acting=person)
     (part,) = vault.list_files("uploads")
     with vault.open_file(part) as f:
         assert f.read() == b"b" * 20
@@ -344,7 +348,7 @@ def test_stray_parts_are_dropped_before_the_video_is_made(person, alice_api, cli
     location = create(alice_api, len(data))["Location"]
     tus(alice_api, "PATCH", location, data[:1000], Upload_Offset="0")
     upload_id = location.rsplit("/", 1)[-1]
-    owner_vault(person).save_file(f"uploads/{upload_id}/000001.dead", [b"garbage"])
+    owner_vault(person, acting=person).save_file(f"uploads/{upload_id}/000001.dead", [b"garbage"])
     last = inline(send, alice_api, location, data)
     assert last.status_code == 204, last.content
     video = Video.objects.get(public_id=last["Townhall-Video"])
@@ -368,7 +372,7 @@ def test_simple_upload_makes_a_video(person, alice_api, clips, inline):
     assert body["caption"] == "one go"
     assert body["state"] == "processing"  # the job runs once the request's transaction commits
     assert Video.objects.get(public_id=body["id"]).state == Video.State.PUBLISHED
-    assert own_vault(person).rows(Upload).get().state == Upload.State.COMPLETE
+    assert own_vault(person, acting=person).rows(Upload).get().state == Upload.State.COMPLETE
 
 
 def test_simple_upload_refuses_a_text_file(person, alice_api):

@@ -148,15 +148,15 @@ def test_owner_deletes_a_video_and_its_files(
 ):
     video = publish(person, small, caption="bye", visibility="private")
     renditions = list(video.renditions.values_list("storage_name", flat=True))
-    assert renditions and owner_vault(person).list_files(f"videos/{video.public_id}")
+    assert renditions and owner_vault(person, acting=person).list_files(f"videos/{video.public_id}")
     with django_capture_on_commit_callbacks(execute=True):
         res = api_as(person).call("DELETE", f"/videos/{video.public_id}")
     assert res.status_code == 204, res.content
     assert not Video.objects.filter(pk=video.pk).exists()
     assert not Rendition.objects.filter(video_id=video.pk).exists()
-    assert not owner_vault(person).list_files(f"videos/{video.public_id}")
-    assert not owner_vault(person).list_files("uploads")
-    assert not own_vault(person).rows(VideoText).filter(video_id=video.pk).exists()
+    assert not owner_vault(person, acting=person).list_files(f"videos/{video.public_id}")
+    assert not owner_vault(person, acting=person).list_files("uploads")
+    assert not own_vault(person, acting=person).rows(VideoText).filter(video_id=video.pk).exists()
     assert api_as(person).call("GET", f"/videos/{video.public_id}").status_code == 404
 
 

@@ -144,7 +144,9 @@ def test_failure_while_storing_removes_what_was_stored(queued, monkeypatch, visi
     video = Video.objects.get(pk=job.video_id)
     assert video.state == "failed"
     assert public_files(video) == set()
-    assert owner_vault(video.owner).list_files(f"videos/{video.public_id}") == []
+    assert (
+        owner_vault(video.owner, acting=video.owner).list_files(f"videos/{video.public_id}") == []
+    )
 
 
 def test_retry_after_a_partial_store_cleans_the_earlier_outputs(queued):
@@ -184,7 +186,9 @@ def test_a_retry_of_a_published_video_only_finishes(queued, settings):
     assert pipeline.transcode_job(job_id=job.pk, worker="second") == "published"
     video.refresh_from_db()
     assert video.state == "published" and public_files(video) == before
-    assert owner_vault(video.owner).list_files(video.original or "uploads") == []
+    assert (
+        owner_vault(video.owner, acting=video.owner).list_files(video.original or "uploads") == []
+    )
 
 
 def test_work_folders_of_dead_attempts_are_removed(queued, settings):
@@ -287,7 +291,7 @@ def test_a_worker_killed_mid_transcode_leaves_the_job_to_another(tmp_path, clips
             "p = account_sign_up(handle='kim', display_name='Kim', email='kim@example.org', "
             "password='a long passphrase', date_of_birth=dt.date(1990, 1, 1))\n"
             f"data = pathlib.Path({str(source)!r}).read_bytes()\n"
-            "owner_vault(p).save_file('uploads/kill/000000', [data])\n"
+            "owner_vault(p, acting=p).save_file('uploads/kill/000000', [data])\n"
             "v = video_create(owner=p, uploader=p, original_prefix='uploads/kill', "
             "original_size=len(data), caption='', visibility='public')\n"
             "print(v.public_id)\n",

@@ -55,8 +55,8 @@ def leftovers(uploader: Account, owner: Account | None = None) -> dict[str, int]
     """What an upload could leave behind: parts in storage, Upload rows, videos."""
     owner = owner or uploader
     return {
-        "parts": len(owner_vault(owner).list_files("uploads")),
-        "uploads": own_vault(uploader).rows(Upload).count(),
+        "parts": len(owner_vault(owner, acting=owner).list_files("uploads")),
+        "uploads": own_vault(uploader, acting=uploader).rows(Upload).count(),
         "videos": Video.objects.filter(owner=owner).count(),
     }
 

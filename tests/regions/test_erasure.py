@@ -45,8 +45,8 @@ def test_erasure_shreds_every_copy_but_spares_others(make_person, tmp_path):
     bob = make_person("bob", email="bob@example.org")
     account_authenticate(login="alice", password=PASSWORD, ip="203.0.113.5")
     token_create(account=alice, name="alice laptop")
-    own_vault(alice).save_file("notes/diary.txt", [b"dear diary " * 100])
-    own_vault(bob).save_file("notes/todo.txt", [b"buy milk " * 100])
+    own_vault(alice, acting=alice).save_file("notes/diary.txt", [b"dear diary " * 100])
+    own_vault(bob, acting=bob).save_file("notes/todo.txt", [b"buy milk " * 100])
 
     # The backup: the region's identity table and its whole storage folder.
     backup = backup_rows("region_uk", "accounts_identity")
@@ -122,7 +122,7 @@ def test_corrupted_key_answers_the_api_with_503(make_person, api_as):
 def test_another_users_key_fails_closed(make_person):
     alice = make_person("alice")
     bob = make_person("bob")
-    alice_row = own_vault(alice).rows(Identity).get()
+    alice_row = own_vault(alice, acting=alice).rows(Identity).get()
     bobs_vault = Vault(subject=bob, region=region_get("uk"))
     with pytest.raises(ProtectedDataUnavailable):
         bobs_vault.open(alice_row, "email")
@@ -168,7 +168,7 @@ def test_backup_of_the_database_file_after_erasure(tmp_path):
         "from townhall.audit.gateway import own_vault; "
         "a = s(handle='alice', display_name='A', email='alice@example.org', password='a long passphrase', date_of_birth=dt.date(1990, 1, 1)); "
         "b = s(handle='bob', display_name='B', email='bob@example.org', password='a long passphrase', date_of_birth=dt.date(1991, 1, 1)); "
-        "own_vault(a).save_file('x.txt', [b'alice secret']); own_vault(b).save_file('x.txt', [b'bob secret'])",
+        "own_vault(a, acting=a).save_file('x.txt', [b'alice secret']); own_vault(b, acting=b).save_file('x.txt', [b'bob secret'])",
     )
     var = tmp_path / "var"
     backup = tmp_path / "backup"

@@ -3,7 +3,9 @@
 Feature code gets protected rows and plaintext only through a Vault handed out by
 ``townhall.audit.gateway.open_vault``, which checks the purpose and policy and logs the access.
 This test reads the source of every module under townhall/ and fails when one outside the
-trusted set queries a protected model's manager, picks a region's database, or decrypts.
+trusted set queries a protected model's manager, picks a region's database, decrypts, builds a
+Vault of its own (which would skip the gateway's checks and log), or imports the region layer's
+cryptography and keys at all.
 """
 
 import ast
@@ -27,9 +29,13 @@ TRUSTED_FOLDERS = ("regions/", "audit/migrations/", "accounts/migrations/", "aud
 # Names whose use outside the trusted base bypasses the gateway.
 FORBIDDEN_IMPORTS = {
     "townhall.regions.selectors": {"in_region", "in_home_region"},
-    "townhall.regions.crypto": {"open_sealed", "DecryptingReader", "seal", "encrypt_stream"},
-    "townhall.regions.keys": {"data_key_get", "data_key_create", "data_key_destroy"},
-    "townhall.regions.keyproviders": {"key_provider", "FileKeyProvider"},
+}
+# Modules nothing outside the trusted base imports, whatever the name: the data keys, the
+# key-encryption keys and the ciphers that use them.
+FORBIDDEN_MODULES = {
+    "townhall.regions.crypto",
+    "townhall.regions.keys",
+    "townhall.regions.keyproviders",
 }
 MANAGER_ATTRIBUTES = {"objects", "_default_manager", "_base_manager", "db_manager"}
 
@@ -50,10 +56,28 @@ def violations_in(source: str, protected: set[str]) -> list[str]:
             for alias in node.names:
                 if alias.name in FORBIDDEN_IMPORTS[node.module] or alias.name == "*":
                     found.append(f"line {node.lineno}: imports {node.module}.{alias.name}")
+        if isinstance(node, ast.ImportFrom) and node.module is not None:
+            for alias in node.names:
+                imported = f"{node.module}.{alias.name}"
+                if node.module in FORBIDDEN_MODULES or imported in FORBIDDEN_MODULES:
+                    found.append(f"line {node.lineno}: imports {imported}")
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name in FORBIDDEN_IMPORTS:
+                if alias.name in FORBIDDEN_IMPORTS or alias.name.startswith(
+                    tuple(FORBIDDEN_MODULES)
+                ):
                     found.append(f"line {node.lineno}: imports {alias.name}")
+        if isinstance(node, ast.Call):
+            called = node.func
+            name = (
+                called.id
+                if isinstance(called, ast.Name)
+                else called.attr
+                if isinstance(called, ast.Attribute)
+                else ""
+            )
+            if name == "Vault":
+                found.append(f"line {node.lineno}: constructs a Vault (only the gateway does)")
         if (
             isinstance(node, ast.Attribute)
             and node.attr in MANAGER_ATTRIBUTES
@@ -98,7 +122,18 @@ def test_the_check_catches_each_bypass():
     assert violations_in("from townhall.regions.selectors import in_home_region", protected)
     assert violations_in("from townhall.regions.crypto import open_sealed", protected)
     assert violations_in("from townhall.regions.keys import data_key_get", protected)
+    assert violations_in("from townhall.regions.keys import DataKeyUnavailable", protected)
+    assert violations_in("from townhall.regions.crypto import SeekableReader", protected)
+    assert violations_in("from townhall.regions.keyproviders import KeyProvider", protected)
+    assert violations_in("from townhall.regions import crypto", protected)
+    assert violations_in("import townhall.regions.keys", protected)
+    assert violations_in("import townhall.regions.keyproviders as kp", protected)
+    assert violations_in("Vault(subject=someone, region=uk)", protected)
+    assert violations_in("gateway.Vault(subject=someone, region=uk, key=key)", protected)
     assert violations_in("Account.objects.using('region_uk')", protected)
     assert violations_in("transaction.atomic(using='keyring_uk')", protected)
     assert not violations_in("vault.rows(Identity).first()", protected)
+    assert not violations_in("from townhall.audit.gateway import Vault, own_vault", protected)
+    assert not violations_in("def f(vault: Vault) -> Vault: return vault", protected)
+    assert not violations_in("from townhall.regions.selectors import storage_for", protected)
     assert not violations_in("Account.objects.filter(handle='x')", protected)

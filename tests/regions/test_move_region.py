@@ -39,7 +39,7 @@ class Alice:
         account_authenticate(login="alice", password=PASSWORD, ip="203.0.113.7")
         self.secret = token_create(account=self.account, name="laptop")[1]
         token_create(account=self.account, name="phone")
-        self.file = own_vault(self.account).save_file("notes/a.txt", [NOTE])
+        self.file = own_vault(self.account, acting=self.account).save_file("notes/a.txt", [NOTE])
 
     def reload(self) -> Account:
         self.account.refresh_from_db()
@@ -56,7 +56,7 @@ class Alice:
             assert signed_in.pk == account.pk
         authenticated = token_authenticate(self.secret)
         assert authenticated is not None and authenticated.pk == account.pk
-        with own_vault(account).open_file(self.file) as reader:
+        with own_vault(account, acting=account).open_file(self.file) as reader:
             assert reader.read() == NOTE
 
 
@@ -194,7 +194,7 @@ def test_a_moved_account_can_move_again(alice: Alice) -> None:
 
 def test_other_accounts_are_untouched(alice: Alice, make_person: Any) -> None:
     bob = make_person("bob", email="bob@example.org")
-    own_vault(bob).save_file("notes/b.txt", [b"bob's"])
+    own_vault(bob, acting=bob).save_file("notes/b.txt", [b"bob's"])
 
     account_move_region(account=alice.account, target="sg")
 
@@ -202,16 +202,23 @@ def test_other_accounts_are_untouched(alice: Alice, make_person: Any) -> None:
     assert identity_get(account=bob).email == "bob@example.org"
 
 
-def test_an_organisation_moves_only_its_home_region(make_org: Any) -> None:
+def test_an_organisation_that_never_stored_anything_moves_with_a_data_key(make_org: Any) -> None:
+    """Its data key is made before the copy, so a first use during the move seals with it.
+
+    An organisation with videos, captions and uploads: tests/media/test_region_move.py.
+    """
     org = make_org()
-    assert org.home_region == "uk"
+    assert org.home_region == "uk" and held_in("uk", org.pk) == {}
 
     move = account_move_region(account=org, target="us")
 
     org.refresh_from_db()
     assert org.home_region == "us"
     assert (move.source, move.target, move.phase) == ("uk", "us", "done")
-    assert all(held_in(r.code, org.pk) == {} for r in region_list())
+    assert held_in("uk", org.pk) == {} and held_in("sg", org.pk) == {}
+    assert held_in("us", org.pk) == {"data key": 1}
+    assert move_entries("uk", org.pk, "uk", "us") == 1
+    assert move_entries("us", org.pk, "uk", "us") == 1
 
 
 # --- Resuming ------------------------------------------------------------------------------------

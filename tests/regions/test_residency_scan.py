@@ -118,7 +118,9 @@ def workload(make_person: Any) -> Workload:
     ]:
         # The plaintext holds the owner's protected values; sealed, none of it shows.
         content = f"e-mail {email}, born {dob}\n".encode()
-        files[person.handle] = own_vault(person).save_file("notes/secret.txt", [content])
+        files[person.handle] = own_vault(person, acting=person).save_file(
+            "notes/secret.txt", [content]
+        )
     return Workload(uk=uk, uk2=uk2, us=us, sg=sg, my=my, org=org, files=files)
 
 

@@ -27,7 +27,7 @@ def organisation_get(*, handle: str) -> Account:
 
 def identity_get(*, account: Account) -> IdentityInfo:
     """The account's own identity record, decrypted, for showing it to that account."""
-    vault = own_vault(account)
+    vault = own_vault(account, acting=account)
     values = vault.reveal(vault.rows(Identity).get())
     return IdentityInfo(
         email=values["email"],
@@ -42,7 +42,7 @@ def identity_get(*, account: Account) -> IdentityInfo:
 def token_list(*, account: Account) -> list[TokenInfo]:
     from .services import token_info
 
-    vault = own_vault(account)
+    vault = own_vault(account, acting=account)
     return [token_info(vault, t) for t in vault.rows(ApiToken).order_by("-created_at")]
 
 

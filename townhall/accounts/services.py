@@ -149,7 +149,7 @@ def account_authenticate(*, login: str, password: str, ip: str | None = None) ->
     else:
         account = Account.objects.filter(handle=login.lower(), kind=Account.Kind.PERSON).first()
 
-    vault = own_vault(account) if account is not None else None
+    vault = own_vault(account, acting=account) if account is not None else None
     identity = vault.rows(Identity).first() if vault is not None else None
     if account is None or vault is None or identity is None:
         make_password(_DUMMY_PASSWORD)
@@ -172,7 +172,7 @@ def account_authenticate(*, login: str, password: str, ip: str | None = None) ->
 
 
 def account_change_password(*, account: Account, old_password: str, new_password: str) -> None:
-    vault = own_vault(account)
+    vault = own_vault(account, acting=account)
     identity = vault.rows(Identity).get()
     if not check_password(old_password, vault.open(identity, "password")):
         raise DomainError.for_field(
@@ -298,7 +298,7 @@ def token_create(*, account: Account, name: str) -> tuple[TokenInfo, str]:
         )
     if account.is_organisation:
         raise Forbidden("not_allowed", "Organisations act through their members' tokens.")
-    vault = own_vault(account)
+    vault = own_vault(account, acting=account)
     if vault.rows(ApiToken).filter(revoked_at=None).count() >= MAX_ACTIVE_TOKENS:
         raise Conflict(
             "too_many_tokens", f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one first."
@@ -310,7 +310,7 @@ def token_create(*, account: Account, name: str) -> tuple[TokenInfo, str]:
 
 
 def token_revoke(*, account: Account, token_id: int) -> TokenInfo:
-    vault = own_vault(account)
+    vault = own_vault(account, acting=account)
     token = vault.rows(ApiToken).filter(pk=token_id).first()
     if token is None:
         raise NotFound("token_not_found", "No such token.")
@@ -338,7 +338,7 @@ def token_authenticate(raw: str) -> Account | None:
         region, account_id, secret_hash, revoked = found
     if account is None or revoked or not hmac.compare_digest(secret_hash, _secret_hash(secret)):
         return None
-    vault = own_vault(account)
+    vault = own_vault(account, acting=account)
     token = vault.rows(ApiToken).filter(key_id=key_id).first()
     now = timezone.now()
     if token is not None and (

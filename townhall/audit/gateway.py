@@ -24,7 +24,7 @@ from typing import IO, Any, TypeVar, cast
 from django.core.files.base import File
 from django.db.models import Model, QuerySet
 
-from townhall.accounts.models import Account
+from townhall.accounts.models import Account, Membership
 from townhall.errors import DomainError, Forbidden
 from townhall.regions.classification import MODEL_CLASSES, DataClass
 from townhall.regions.config import Region
@@ -35,6 +35,10 @@ from townhall.regions.crypto import (
     open_sealed,
     seal,
 )
+
+# Re-exported for readers built on decrypted files (a sealed original's parts read as one
+# file): feature code never imports the region layer's crypto module itself.
+from townhall.regions.crypto import SeekableReader as SeekableReader
 from townhall.regions.keyproviders import key_provider
 from townhall.regions.keys import (
     DataKeyUnavailable,
@@ -51,6 +55,7 @@ from townhall.regions.selectors import (
 )
 
 from .log import access_log_append
+from .models import AccessLogEntry
 
 M = TypeVar("M", bound=Model)
 
@@ -78,7 +83,11 @@ class Actor:
 
     @classmethod
     def itself(cls, account: Account) -> Actor:
-        """The user acting on their own data."""
+        """``account`` acting on its own data, or on its organisation's as a team member.
+
+        Organisations act only through their members (every organisation action records the
+        member), so a member's access to the organisation's data is the organisation's own.
+        """
         return cls(ActorKind.SELF, account=account)
 
     @classmethod
@@ -105,6 +114,20 @@ class ProtectedDataUnavailable(DomainError):
     status = 503
 
 
+# What a refusal records as the purpose when none was given (the log's purpose is never empty).
+NO_PURPOSE = "(none)"
+
+
+def _column_length(name: str) -> int:
+    return int(getattr(AccessLogEntry._meta.get_field(name), "max_length", 0) or 0)
+
+
+def _fit(value: str, name: str) -> str:
+    """``value`` cut to the access log's column ``name``, marked with an ellipsis when cut."""
+    limit = _column_length(name)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def _refuse(
     *,
     subject: Account,
@@ -114,6 +137,11 @@ def _refuse(
     reference: str,
     error: DomainError,
 ) -> DomainError:
+    """Log a refused access, whatever the caller passed, and return the error to raise.
+
+    The values are the caller's and may be what was refused (an empty or over-long purpose or
+    reference): they are recorded cut to the log's columns, so the refusal is always written.
+    """
     access_log_append(
         region=region.code,
         account_id=subject.pk,
@@ -121,23 +149,40 @@ def _refuse(
         actor_id=actor.account.pk if actor.account else None,
         actor_role=actor.role,
         actor_jurisdiction=actor.jurisdiction,
-        purpose=purpose[:40],
-        reference=reference[:100],
+        purpose=_fit(purpose.strip() or NO_PURPOSE, "purpose"),
+        reference=_fit(reference, "reference"),
         outcome="refused",
-        reason=error.message,
+        reason=_fit(error.message, "reason"),
     )
     return error
 
 
-def _check(actor: Actor, subject: Account, region: Region, purpose: str, reference: str) -> None:
-    if purpose not in Purpose.__members__.values():
+def _check_purpose_and_reference(purpose: str, reference: str) -> None:
+    purposes = ", ".join(p.value for p in Purpose)
+    if not purpose.strip():
         raise DomainError(
-            "unknown_purpose",
-            f"{purpose!r} is not a purpose; use one of: {', '.join(p.value for p in Purpose)}.",
+            "purpose_required", f"An access to protected data needs a purpose: one of {purposes}."
         )
+    if purpose not in Purpose.__members__.values():
+        shown = purpose if len(purpose) <= 40 else purpose[:39] + "…"
+        raise DomainError("unknown_purpose", f"{shown!r} is not a purpose; use one of: {purposes}.")
+    limit = _column_length("reference")
+    if len(reference) > limit:
+        raise DomainError(
+            "reference_too_long",
+            f"A reference is at most {limit} characters; this one has {len(reference)}.",
+        )
+
+
+def _check(actor: Actor, subject: Account, region: Region, purpose: str, reference: str) -> None:
+    _check_purpose_and_reference(purpose, reference)
     if actor.kind is ActorKind.SELF:
-        if actor.account is None or actor.account.pk != subject.pk:
-            raise Forbidden("not_yourself", "Only the account itself acts as 'self'.")
+        if actor.account is None or not _acts_for(actor.account, subject):
+            raise Forbidden(
+                "not_yourself",
+                "Only the account itself, or a member of the organisation's team, acts on its "
+                "own data.",
+            )
         return
     if actor.kind is ActorKind.STAFF:
         if actor.account is None or not actor.account.is_staff:
@@ -164,6 +209,15 @@ def _check(actor: Actor, subject: Account, region: Region, purpose: str, referen
             "job_not_allowed",
             f"The system job {actor.job!r} may not read protected data in region {region.code}.",
         )
+
+
+def _acts_for(acting: Account, subject: Account) -> bool:
+    if acting.pk == subject.pk:
+        return True
+    return (
+        subject.is_organisation
+        and Membership.objects.filter(organisation_id=subject.pk, member_id=acting.pk).exists()
+    )
 
 
 def open_vault(
@@ -206,23 +260,27 @@ def open_vault(
     return Vault(subject=subject, region=home)
 
 
-def own_vault(account: Account) -> Vault:
-    """The vault of an account acting on its own data, to deliver the service it asked for."""
-    return open_vault(
-        subject=account, actor=Actor.itself(account), purpose=Purpose.SERVICE_DELIVERY
-    )
+def own_vault(account: Account, *, acting: Account) -> Vault:
+    """The vault of an account acting on its own data, to deliver the service it asked for.
+
+    ``acting`` is the account that acts: ``account`` itself or, for an organisation, a current
+    member of its team. Anyone else is refused (and the refusal logged). Background jobs do not
+    act as the account: they open the vault with ``Actor.system`` and are logged.
+    """
+    return open_vault(subject=account, actor=Actor.itself(acting), purpose=Purpose.SERVICE_DELIVERY)
 
 
-def own_vault_provisioned(account: Account) -> Vault:
+def own_vault_provisioned(account: Account, *, acting: Account) -> Vault:
     """``own_vault``, creating the account's data key first if it has none (organisations).
 
     Only a missing key is created. A key that is there but does not unwrap is damaged: a new
     one could not open what the old one sealed, so that stays 503 ``protected_data_unavailable``
     (from the vault, on first use) instead of a second key for the same account.
     """
-    if not data_key_exists(region=account.home_region, account_id=account.pk):
+    vault = own_vault(account, acting=acting)
+    if not data_key_exists(region=vault.region.code, account_id=account.pk):
         return provision(subject=account)
-    return own_vault(account)
+    return vault
 
 
 def provision(*, subject: Account) -> Vault:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -111,7 +112,10 @@ def checkpoint_signed_bytes(
     )
 
 
-def checkpoint_signature_valid(checkpoint: Checkpoint, *, region: str) -> bool:
+def checkpoint_signature_valid(
+    checkpoint: Checkpoint, *, region: str, key: Ed25519PublicKey | None = None
+) -> bool:
+    """Whether ``key`` (default: the instance's key) signed the checkpoint."""
     try:
         signature = bytes.fromhex(checkpoint.signature)
     except ValueError:
@@ -122,7 +126,7 @@ def checkpoint_signature_valid(checkpoint: Checkpoint, *, region: str) -> bool:
         entry_hash=checkpoint.entry_hash,
         created_at=checkpoint.created_at,
     )
-    return signing.verify(data, signature)
+    return signing.verify(data, signature, key=key)
 
 
 # --- Appending -----------------------------------------------------------------------------------
@@ -313,6 +317,32 @@ def access_log_checkpoint(*, region: str) -> Checkpoint | None:
 # --- Verification --------------------------------------------------------------------------------
 
 
+class _CheckpointKey:
+    """The public key that checkpoints are checked with: one given, or the instance's own.
+
+    A given key (an auditor's copy of the public key) needs no private key; the instance's own
+    is derived from the private key, and only when a checkpoint is met, so a chain without
+    checkpoints verifies without any key.
+    """
+
+    def __init__(self, given: Ed25519PublicKey | None) -> None:
+        self._key = given
+        self.label = "the given key" if given is not None else "this instance's key"
+        self._fingerprint = ""
+
+    @property
+    def key(self) -> Ed25519PublicKey:
+        if self._key is None:
+            self._key = signing.public_key()
+        return self._key
+
+    @property
+    def fingerprint(self) -> str:
+        if not self._fingerprint:
+            self._fingerprint = signing.fingerprint(self.key)
+        return self._fingerprint
+
+
 @dataclass
 class _Walk:
     region: str
@@ -376,6 +406,7 @@ def _walk_entries(
     after_seq: int,
     after_hash: str,
     checkpoints: Iterator[Checkpoint] | None,
+    checkpoint_key: _CheckpointKey | None = None,
 ) -> _Walk:
     """Check the chain from just after ``after_seq`` to its end, stopping at the first break.
 
@@ -384,6 +415,7 @@ def _walk_entries(
     """
     walk = _Walk(region=region.code, last_seq=after_seq, last_hash=after_hash)
     pending = next(checkpoints, None) if checkpoints is not None else None
+    verifier = checkpoint_key or _CheckpointKey(None)
     entries = in_region(AccessLogEntry, region).filter(seq__gt=after_seq).order_by("seq")
     for entry in entries.iterator(chunk_size=2000):
         seq, expected = entry.seq, walk.last_seq + 1
@@ -420,13 +452,13 @@ def _walk_entries(
                     pending.seq,
                     f"checkpoint at {pending.seq} names an entry that is not in the chain",
                 )
-            if pending.key_fingerprint != signing.public_key_fingerprint():
+            if pending.key_fingerprint != verifier.fingerprint:
                 return walk.broken(
                     seq,
                     f"checkpoint at {seq}: signed by key {pending.key_fingerprint[:16]}, not "
-                    f"this instance's key {signing.public_key_fingerprint()[:16]}",
+                    f"{verifier.label} {verifier.fingerprint[:16]}",
                 )
-            if not checkpoint_signature_valid(pending, region=region.code):
+            if not checkpoint_signature_valid(pending, region=region.code, key=verifier.key):
                 return walk.broken(seq, f"checkpoint at {seq}: signature invalid")
             if pending.entry_hash != entry.entry_hash:
                 return walk.broken(
@@ -439,8 +471,12 @@ def _walk_entries(
     return walk
 
 
-def access_log_verify(*, region: str) -> VerifyReport:
+def access_log_verify(*, region: str, public_key: Ed25519PublicKey | None = None) -> VerifyReport:
     """Walk ``region``'s chain and its checkpoints; report the first broken link, if any.
+
+    Checkpoints are checked with ``public_key`` when given (then the private key need not be
+    present: an outside auditor verifies with a copy of the public key), else with the
+    instance's own key.
 
     Appends may run while this walks: an entry the head did not yet cover before the walk is
     accepted when the head covers it after the walk, because an entry and its head move commit
@@ -450,7 +486,13 @@ def access_log_verify(*, region: str) -> VerifyReport:
     heads = in_region(ChainHead, the_region).filter(region=region)
     head_before = heads.first()
     checkpoints = in_region(Checkpoint, the_region).order_by("seq").iterator(chunk_size=2000)
-    walk = _walk_entries(the_region, after_seq=0, after_hash=GENESIS_HASH, checkpoints=checkpoints)
+    walk = _walk_entries(
+        the_region,
+        after_seq=0,
+        after_hash=GENESIS_HASH,
+        checkpoints=checkpoints,
+        checkpoint_key=_CheckpointKey(public_key),
+    )
     report = walk.problem_report()
     if report is not None:
         return report

@@ -43,7 +43,9 @@ class MyData:
 
 def my_data(*, account: Account, limit: int = 200) -> MyData:
     """The "my data" summary for ``account``, shown only to that account."""
-    categories = own_vault(account).categories() if not account.is_organisation else {}
+    categories = (
+        own_vault(account, acting=account).categories() if not account.is_organisation else {}
+    )
     entries = access_log_for_account(account_id=account.pk, limit=limit)
     return MyData(
         region=region_get(account.home_region),

@@ -102,6 +102,7 @@ def instance_key_create_if_missing() -> Path | None:
 
 
 def public_key() -> Ed25519PublicKey:
+    """The instance's public key, derived from the private key (which must be present)."""
     return _private_key().public_key()
 
 
@@ -111,19 +112,67 @@ def public_key_bytes() -> bytes:
     )
 
 
+def public_key_pem() -> str:
+    """The instance's public key as PEM (SubjectPublicKeyInfo), for auditors to keep."""
+    return (
+        public_key()
+        .public_bytes(
+            encoding=serialization.Encoding.PEM,
+            format=serialization.PublicFormat.SubjectPublicKeyInfo,
+        )
+        .decode("ascii")
+    )
+
+
+def public_key_load(text: str, *, source: str) -> Ed25519PublicKey:
+    """An Ed25519 public key from PEM (as ``townhall keys public`` prints it) or raw base64.
+
+    This is how someone without the private key (an outside auditor) checks checkpoints.
+    """
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        try:
+            loaded = serialization.load_pem_public_key(text.encode("ascii", "replace"))
+        except (ValueError, TypeError):
+            loaded = None
+        if isinstance(loaded, Ed25519PublicKey):
+            return loaded
+        raise ImproperlyConfigured(
+            f"{source} is not an Ed25519 public key in PEM (print one with `townhall keys public`)"
+        )
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(
+            f"{source} is not an Ed25519 public key: expected PEM (as `townhall keys public` "
+            "prints it) or 32 raw bytes in base64"
+        )
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def fingerprint(key: Ed25519PublicKey) -> str:
+    """SHA-256 of a raw public key, hex: what checkpoints record and auditors compare."""
+    raw = key.public_bytes(
+        encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw
+    )
+    return hashlib.sha256(raw).hexdigest()
+
+
 def public_key_fingerprint() -> str:
-    """SHA-256 of the raw public key, hex: what checkpoints record and auditors compare."""
-    return hashlib.sha256(public_key_bytes()).hexdigest()
+    """The fingerprint of the instance's public key."""
+    return fingerprint(public_key())
 
 
 def sign(data: bytes) -> bytes:
     return _private_key().sign(data)
 
 
-def verify(data: bytes, signature: bytes) -> bool:
-    """True when ``signature`` is the instance key's signature over ``data``."""
+def verify(data: bytes, signature: bytes, *, key: Ed25519PublicKey | None = None) -> bool:
+    """True when ``signature`` over ``data`` was made by ``key`` (default: the instance key)."""
     try:
-        public_key().verify(signature, data)
+        (key or public_key()).verify(signature, data)
     except InvalidSignature:
         return False
     return True

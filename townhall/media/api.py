@@ -235,7 +235,8 @@ def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
 )
 @decorate_view(tus_protocol)
 def tus_terminate(request: AuthedRequest, upload_id: str) -> HttpResponse:
-    """Deletes what was uploaded and the upload; later requests for it get 404."""
+    """Deletes what was uploaded and the upload; later requests for it get 404. An upload for
+    an organisation whose team the uploader has left is 403 (the worker expires it)."""
     uploads.upload_terminate(uploader=request.auth, upload_id=upload_id)
     return HttpResponse(status=204)
 
@@ -326,7 +327,7 @@ def _caption_tags(captions: dict[int, str]) -> dict[int, tuple[list[str], list[s
 def _video_out(video: Video, *, viewer: Account | None, caption: str | None = None) -> VideoOut:
     if video.is_public:
         return VideoOut.from_video(video, caption=video.caption)
-    text = video_caption(video) if caption is None else caption
+    text = video_caption(video, viewer=viewer) if caption is None else caption
     out = VideoOut.from_video(video, caption=text)
     if text:
         out.hashtags, out.mentions = _caption_tags({video.pk: text})[video.pk]
@@ -388,8 +389,8 @@ def account_videos(
     page = page[:limit]
     captions: dict[int, str] = {}
     private = [v.pk for v in page if not v.is_public]
-    if sees_all and private:
-        vault = owner_vault(owner)
+    if sees_all and private and viewer is not None:
+        vault = owner_vault(owner, acting=viewer)
         for text in vault.rows(VideoText).filter(video_id__in=private):
             captions[text.video_id] = str(vault.open(text, "caption"))
     tags = _caption_tags(captions)

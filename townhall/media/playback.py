@@ -41,6 +41,7 @@ from django.http import (
 )
 from django.utils.http import http_date, parse_http_date_safe
 
+from townhall.accounts.models import Account
 from townhall.errors import NotFound
 from townhall.regions.selectors import storage_for
 
@@ -194,11 +195,13 @@ __all__ = ["manages", "video_get_visible", "video_visible"]
 # --- Serving a file ---------------------------------------------------------------------------
 
 
-def _open(video: Video, rendition: Rendition) -> IO[bytes] | io.RawIOBase:
+def _open(video: Video, rendition: Rendition, viewer: Account | None) -> IO[bytes] | io.RawIOBase:
     """A seekable reader of the file's plaintext."""
     if rendition.sealed:
-        # A team member plays an organisation's video as the organisation's service does.
-        return owner_vault(video.owner).open_file(rendition.storage_name)
+        if viewer is None:
+            raise NotFound("video_not_found", "No such video.")
+        # The owner plays its own video; a team member plays the organisation's, acting for it.
+        return owner_vault(video.owner, acting=viewer).open_file(rendition.storage_name)
     return storage_for("videos").open(rendition.storage_name, "rb")
 
 
@@ -271,8 +274,10 @@ def _signed_url(rendition: Rendition) -> str | None:
     return str(storage.url(rendition.storage_name))
 
 
-def serve_rendition(request: HttpRequest, *, video: Video, name: str) -> HttpResponseBase:
-    """Answer a GET or HEAD for one file of a video the viewer may see.
+def serve_rendition(
+    request: HttpRequest, *, video: Video, name: str, viewer: Account | None
+) -> HttpResponseBase:
+    """Answer a GET or HEAD for one file of a video ``viewer`` may see.
 
     Raises NotFound for a name the video has no file under.
     """
@@ -319,7 +324,7 @@ def serve_rendition(request: HttpRequest, *, video: Video, name: str) -> HttpRes
     headers["Content-Length"] = str(length)
     if request.method == "HEAD":
         return HttpResponse(status=status, headers=headers, content_type=rendition.content_type)
-    body = RangeBody(_open(video, rendition), start, length)
+    body = RangeBody(_open(video, rendition, viewer), start, length)
     # Django closes the body (and so the file) when it has sent the response.
     content = AsyncRangeBody(body) if isinstance(request, ASGIRequest) else body
     return StreamingHttpResponse(

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from townhall.accounts.models import Account, Role
 from townhall.accounts.services import organisation_action_record, role_of
-from townhall.audit.gateway import Vault, own_vault_provisioned
-from townhall.errors import DomainError, Forbidden
+from townhall.audit.gateway import Actor, Purpose, Vault, open_vault, own_vault_provisioned
+from townhall.errors import DomainError, Forbidden, NotFound
 from townhall.regions.selectors import storage_for, storage_walk
 
 from .models import MediaJob, Rendition, Video, VideoText
@@ -23,9 +23,21 @@ HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,50})", re.UNICODE)
 MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_.]{3,24})", re.IGNORECASE)
 
 
-def owner_vault(owner: Account) -> Vault:
-    """The vault of the account a video belongs to (organisations get a data key on first use)."""
-    return own_vault_provisioned(owner)
+# The background jobs of the media app, by the names a region's ``system_jobs`` allows them under.
+TRANSCODE_JOB = "media.transcode_video"
+EXPIRE_UPLOADS_JOB = "media.expire_uploads"
+
+
+def owner_vault(owner: Account, *, acting: Account) -> Vault:
+    """The vault of the account a video belongs to, opened by ``acting``: the owner itself or,
+    for an organisation, a member of its team (organisations get a data key on first use)."""
+    return own_vault_provisioned(owner, acting=acting)
+
+
+def job_vault(owner: Account, *, job: str) -> Vault:
+    """The owner's vault opened by a background job, not by the owner: the region's
+    ``system_jobs`` must allow ``job``, and the access goes to the owner's access log."""
+    return open_vault(subject=owner, actor=Actor.system(job), purpose=Purpose.SERVICE_DELIVERY)
 
 
 def parse_caption(caption: str) -> tuple[list[str], list[str]]:
@@ -82,7 +94,7 @@ def video_create(
     check_can_post(owner=owner, uploader=uploader)
     caption = clean_caption(caption)
     visibility = clean_visibility(visibility)
-    vault = owner_vault(owner)
+    vault = owner_vault(owner, acting=uploader)
     with original_reader(vault, original_prefix) as reader:
         info = probe(reader)  # type: ignore[arg-type]
     hashtags, mentions = parse_caption(caption)
@@ -133,11 +145,16 @@ def _probe_fields(info: ProbeResult) -> dict[str, object]:
     }
 
 
-def video_caption(video: Video) -> str:
-    """The caption, wherever it lives (sealed in the home region for non-public videos)."""
+def video_caption(video: Video, *, viewer: Account | None) -> str:
+    """The caption, wherever it lives (sealed in the home region for non-public videos).
+
+    ``viewer`` is who reads it; a non-public caption opens only for the owner or its team.
+    """
     if video.is_public:
         return video.caption
-    vault = owner_vault(video.owner)
+    if viewer is None:
+        raise NotFound("video_not_found", "No such video.")
+    vault = owner_vault(video.owner, acting=viewer)
     text = vault.rows(VideoText).filter(video_id=video.pk).first()
     return str(vault.open(text, "caption")) if text is not None else ""
 
@@ -148,14 +165,14 @@ def video_set_progress(*, video_id: int, percent: int) -> None:
     )
 
 
-def video_files_delete(*, video: Video) -> None:
+def video_files_delete(*, video: Video, vault: Vault) -> None:
     """Remove every rendition file and row of a video (public storage or sealed, both).
 
-    Walks the storage by listing (not ``exists`` on a folder, which object stores do not have),
-    so partial outputs of a worker that died half-way are found on S3 as on a file system.
+    ``vault`` is the owner's, opened by whoever deletes (the owner, its team, the transcoding
+    job). Walks the storage by listing (not ``exists`` on a folder, which object stores do not
+    have), so partial outputs of a worker that died half-way are found on S3 as on a file system.
     """
     public = storage_for("videos")
-    vault = owner_vault(video.owner)
     for name in vault.list_files(f"videos/{video.public_id}"):
         vault.delete_file(name)
     folder = f"videos/{video.public_id}"
@@ -181,7 +198,7 @@ def video_delete(*, video: Video, actor: Account) -> None:
     """
     owner = video.owner
     check_can_delete(owner=owner, actor=actor)
-    vault = owner_vault(owner)
+    vault = owner_vault(owner, acting=actor)
     with transaction.atomic(), transaction.atomic(using=vault.region.db_alias):
         vault.rows(VideoText).filter(video_id=video.pk).delete()
         Video.objects.filter(pk=video.pk).delete()
@@ -191,14 +208,14 @@ def video_delete(*, video: Video, actor: Account) -> None:
             action="video.delete",
             detail={"video": video.public_id},
         )
-        transaction.on_commit(partial(video_files_delete, video=video))
-        transaction.on_commit(partial(original_delete, video=video))
+        transaction.on_commit(partial(video_files_delete, video=video, vault=vault))
+        transaction.on_commit(partial(original_delete, video=video, vault=vault))
 
 
-def original_delete(*, video: Video) -> None:
+def original_delete(*, video: Video, vault: Vault) -> None:
+    """Delete a video's sealed original; ``vault`` is the owner's, as in video_files_delete."""
     if not video.original:
         return
-    vault = owner_vault(video.owner)
     for name in vault.list_files(video.original):
         vault.delete_file(name)
     Video.objects.filter(pk=video.pk).update(original="")
@@ -208,6 +225,11 @@ def video_publish(*, video: Video) -> None:
     Video.objects.filter(pk=video.pk).update(
         state=Video.State.PUBLISHED, progress=100, published_at=timezone.now()
     )
+
+
+def videos_rehome(*, owner_id: int, region: str) -> int:
+    """Record that an account's videos now keep their files in ``region`` (after a move)."""
+    return Video.objects.filter(owner_id=owner_id).exclude(region=region).update(region=region)
 
 
 def video_fail(*, video: Video, code: str, message: str) -> None:

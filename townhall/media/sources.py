@@ -7,8 +7,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from townhall.audit.gateway import Vault
-from townhall.regions.crypto import SeekableReader
+from townhall.audit.gateway import SeekableReader, Vault
 
 
 class ConcatReader(SeekableReader):

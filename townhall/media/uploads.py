@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -37,17 +38,21 @@ from django.utils import timezone
 from townhall.accounts.models import Account
 from townhall.accounts.selectors import organisation_get
 from townhall.audit.gateway import Vault, accounts_holding, own_vault
-from townhall.errors import Conflict, DomainError, NotFound
+from townhall.errors import Conflict, DomainError, Forbidden, NotFound
 from townhall.regions.selectors import region_list
 
 from .models import Upload, Video
 from .services import (
+    EXPIRE_UPLOADS_JOB,
     check_can_post,
     clean_caption,
     clean_visibility,
+    job_vault,
     owner_vault,
     video_create,
 )
+
+logger = logging.getLogger(__name__)
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
@@ -200,7 +205,7 @@ def upload_create(
     owner = _owner_for(uploader=uploader, organisation=organisation)
     caption = clean_caption(caption)
     visibility = clean_visibility(visibility or Video.Visibility.PUBLIC)
-    vault = own_vault(uploader)
+    vault = own_vault(uploader, acting=uploader)
     uploads_expire(account_id=uploader.pk)
     quota = settings.TOWNHALL_UPLOAD_DAILY_QUOTA_BYTES
     used = _quota_used(vault)
@@ -223,10 +228,9 @@ def upload_create(
 
 def _row(vault: Vault, upload_id: str) -> Upload:
     """The uploader's own upload, or 404 (another user's upload is as absent as a made-up one)."""
-    region, _, _ = upload_id.partition("-")
-    row = None
-    if region == vault.region.code:
-        row = vault.rows(Upload).filter(key=upload_id).first()
+    # The id names the region the upload began in; an account that moved since took its uploads
+    # along, so they are looked for in its home region now, whatever the id says.
+    row = vault.rows(Upload).filter(key=upload_id).first()
     if row is None:
         raise NotFound("upload_not_found", "No such upload (it may have been terminated).")
     if row.state == Upload.State.ACTIVE and row.expires_at <= timezone.now():
@@ -235,7 +239,7 @@ def _row(vault: Vault, upload_id: str) -> Upload:
 
 
 def upload_get(*, uploader: Account, upload_id: str) -> UploadInfo:
-    return _info(_row(own_vault(uploader), upload_id))
+    return _info(_row(own_vault(uploader, acting=uploader), upload_id))
 
 
 def _prefix(row: Upload) -> str:
@@ -246,15 +250,10 @@ def _owner_of(meta: _Meta) -> Account:
     return Account.objects.get(pk=meta.owner_id)
 
 
-def _delete_parts(owner: Account, prefix: str) -> None:
-    vault = owner_vault(owner)
-    for name in vault.list_files(prefix):
-        vault.delete_file(name)
-
-
-def _discard(vault: Vault, row: Upload, meta: _Meta) -> None:
-    """Delete an upload's parts, then its row."""
-    _delete_parts(_owner_of(meta), _prefix(row))
+def _discard(vault: Vault, row: Upload, files: Vault) -> None:
+    """Delete an upload's parts (in ``files``, the owner's vault), then its row."""
+    for name in files.list_files(_prefix(row)):
+        files.delete_file(name)
     vault.rows(Upload).filter(pk=row.pk).delete()
 
 
@@ -333,7 +332,7 @@ def upload_append(
 
     Returns the upload as it now stands and, when this PATCH completed it, the new video.
     """
-    vault = own_vault(uploader)
+    vault = own_vault(uploader, acting=uploader)
     row = _row(vault, upload_id)
     if offset != row.offset:
         raise Conflict(
@@ -342,7 +341,7 @@ def upload_append(
         )
     meta = _Meta.load(vault.open(row, "metadata"))
     owner = _owner_of(meta)
-    owner_files = owner_vault(owner)
+    owner_files = owner_vault(owner, acting=uploader)
     written = _write_part(owner_files, row, _Body(chunks, row.length - row.offset, checksum))
     if written is not None:
         stored, size = written
@@ -383,7 +382,7 @@ def _finish(vault: Vault, row: Upload, meta: _Meta, uploader: Account) -> Video 
     if not claimed:
         return None  # another request is finishing it
     owner = _owner_of(meta)
-    files = owner_vault(owner)
+    files = owner_vault(owner, acting=uploader)
     prefix = _prefix(row)
     committed = set(meta.parts)
     for name in files.list_files(prefix):
@@ -399,7 +398,7 @@ def _finish(vault: Vault, row: Upload, meta: _Meta, uploader: Account) -> Video 
             visibility=meta.visibility,
         )
     except DomainError:
-        _discard(vault, row, meta)
+        _discard(vault, row, files)
         raise
     except BaseException:
         vault.rows(Upload).filter(pk=row.pk).update(state=Upload.State.ACTIVE)
@@ -410,16 +409,16 @@ def _finish(vault: Vault, row: Upload, meta: _Meta, uploader: Account) -> Video 
 
 def upload_terminate(*, uploader: Account, upload_id: str) -> None:
     """tus termination: delete the parts and the upload (a finished upload's video stays)."""
-    vault = own_vault(uploader)
-    region, _, _ = upload_id.partition("-")
-    row = vault.rows(Upload).filter(key=upload_id).first() if region == vault.region.code else None
+    vault = own_vault(uploader, acting=uploader)
+    row = vault.rows(Upload).filter(key=upload_id).first()
     if row is None:
         raise NotFound("upload_not_found", "No such upload.")
     if row.state == Upload.State.COMPLETE:
         # The parts are the video's original now; only the record goes.
         vault.rows(Upload).filter(pk=row.pk).delete()
         return
-    _discard(vault, row, _Meta.load(vault.open(row, "metadata")))
+    owner = _owner_of(_Meta.load(vault.open(row, "metadata")))
+    _discard(vault, row, owner_vault(owner, acting=uploader))
 
 
 def upload_discard(*, uploader: Account, upload_id: str) -> None:
@@ -428,24 +427,49 @@ def upload_discard(*, uploader: Account, upload_id: str) -> None:
         upload_terminate(uploader=uploader, upload_id=upload_id)
 
 
-def uploads_expire(*, account_id: int) -> int:
+def uploads_expire(*, account_id: int, by_job: bool = False) -> int:
     """Delete an account's expired uploads (parts and rows); returns how many went.
 
     Active uploads past ``expires_at`` lose their parts and rows. Complete ones are kept for
-    the daily quota's 24 hours, then their rows (which hold the caption) go too.
+    the daily quota's 24 hours, then their rows (which hold the caption) go too. The account
+    itself runs this when it starts an upload; the worker's sweep runs it ``by_job``, opening
+    each vault as the system job ``media.expire_uploads`` (logged, and refused where the
+    region's policy does not list that job).
     """
     uploader = Account.objects.get(pk=account_id)
-    vault = own_vault(uploader)
+    if by_job:
+        vault = job_vault(uploader, job=EXPIRE_UPLOADS_JOB)
+    else:
+        vault = own_vault(uploader, acting=uploader)
+    opened = {uploader.pk: vault}
+
+    def vault_of(owner: Account) -> Vault:
+        if owner.pk not in opened:
+            if by_job:
+                opened[owner.pk] = job_vault(owner, job=EXPIRE_UPLOADS_JOB)
+            else:
+                opened[owner.pk] = owner_vault(owner, acting=uploader)
+        return opened[owner.pk]
+
     now = timezone.now()
     expired = list(vault.rows(Upload).filter(state=Upload.State.ACTIVE, expires_at__lte=now))
+    gone = 0
     for row in expired:
-        _discard(vault, row, _Meta.load(vault.open(row, "metadata")))
+        owner = _owner_of(_Meta.load(vault.open(row, "metadata")))
+        try:
+            files = vault_of(owner)
+        except Forbidden:
+            # An uploader no longer on the organisation's team (or a region whose policy refuses
+            # the sweep): the parts stay until the sweep may remove them.
+            continue
+        _discard(vault, row, files)
+        gone += 1
     done, _ = (
         vault.rows(Upload)
         .filter(state=Upload.State.COMPLETE, created_at__lt=now - QUOTA_WINDOW)
         .delete()
     )
-    return len(expired) + done
+    return gone + done
 
 
 def uploads_expire_all() -> int:
@@ -465,8 +489,13 @@ def uploads_expire_all() -> int:
             )
         )
         for account_id in sorted(stale):
-            if Account.objects.filter(pk=account_id).exists():
-                done += uploads_expire(account_id=account_id)
+            if not Account.objects.filter(pk=account_id).exists():
+                continue
+            try:
+                done += uploads_expire(account_id=account_id, by_job=True)
+            except DomainError as exc:
+                # Refused by the region's policy (and logged there): the others still go.
+                logger.warning("uploads of account %s not expired: %s", account_id, exc.message)
     return done
 
 

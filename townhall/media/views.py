@@ -187,7 +187,7 @@ def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
         reverse=True,
     )
     names = {r.name for r in renditions}
-    caption = video_caption(video)
+    caption = video_caption(video, viewer=viewer)
     context = {
         "video": video,
         "owner": video.owner,
@@ -229,7 +229,8 @@ def video_status(request: HttpRequest, public_id: str) -> JsonResponse:
 def video_file(request: HttpRequest, public_id: str, name: str) -> HttpResponseBase:
     """One file of a video (an MP4, an HLS playlist or segment, the poster), with Range."""
     try:
-        video = playback.video_get_visible(public_id=public_id, viewer=_viewer(request))
-        return playback.serve_rendition(request, video=video, name=name)
+        viewer = _viewer(request)
+        video = playback.video_get_visible(public_id=public_id, viewer=viewer)
+        return playback.serve_rendition(request, video=video, name=name, viewer=viewer)
     except DomainError as error:
         return error_page(request, error)

@@ -7,7 +7,9 @@ account and target: it continues from the recorded phase.
 
 1. ``key``: the account's data key is re-wrapped by the target region's key-encryption key and
    stored in the target keyring. The key itself does not change, so every sealed value and file
-   opens in the target as it is.
+   opens in the target as it is. An organisation that never stored anything has no data key
+   yet; it gets one in the source first, so that a member posting for it during the move seals
+   with the key that moves.
 2. ``rows``: the account's rows of every protected model are copied to the target database in one
    transaction there, after deleting any partial copy a previous attempt left. Sealed values are
    copied byte for byte (their associated data names the account and field, not the region); the
@@ -23,7 +25,9 @@ account and target: it continues from the recorded phase.
    one call copies again up to ``MAX_COPY_ATTEMPTS`` times before it gives up.
 5. ``switch``: the source checksums are taken once more (a change since "verify" also sends the
    move back to ``rows``), the move is written to the access log of both regions, then
-   ``home_region`` becomes the target. From here on the account lives in the target region.
+   ``home_region`` becomes the target, and so does the ``region`` of the account's videos (whose
+   originals and sealed renditions were among its files). From here on the account lives in the
+   target region.
 6. ``cleanup``: the account's protected rows and files in the source are deleted and the source
    data key is destroyed, so any backup of the source can no longer be read for this account.
 7. ``done``.
@@ -31,8 +35,10 @@ account and target: it continues from the recorded phase.
 Until ``switch`` the account keeps working in its source region; a move that fails before it
 leaves the account as it was (plus copies in the target that the next attempt replaces).
 
-Organisations have no protected data: only their ``home_region`` changes, and the move is still
-recorded.
+Organisations move exactly like people: their protected rows (captions of their non-public
+videos), their files (originals, sealed renditions, parts of uploads their members have in
+progress) and their data key. The ``Upload`` rows of those uploads belong to the members who
+started them and stay in the members' home regions.
 """
 
 from __future__ import annotations
@@ -65,10 +71,11 @@ from townhall.audit.gateway import (
 from townhall.audit.log import access_log_append
 from townhall.audit.models import AccessLogEntry
 from townhall.errors import Conflict, DomainError
+from townhall.media.services import videos_rehome
 
 from .classification import model_label
-from .keys import DataKeyUnavailable, data_key_destroy, data_key_rewrap
-from .models import RegionMove
+from .keys import DataKeyUnavailable, data_key_create, data_key_destroy, data_key_rewrap
+from .models import DataKey, RegionMove
 from .selectors import in_region, region_get, region_storage, storage_walk
 
 Progress = Callable[[str, int, int], None]
@@ -206,6 +213,13 @@ class _Move:
 
 def _rewrap_key(move: _Move) -> None:
     move.progress(Phase.KEY, 0, 1)
+    if (
+        move.account.is_organisation
+        and not in_region(DataKey, move.source).filter(account_id=move.account.pk).exists()
+    ):
+        # Organisations get their data key on first use; give it now, where it will be copied
+        # from, rather than let a first use during the move make one the move does not carry.
+        data_key_create(region=move.source, account_id=move.account.pk)
     try:
         data_key_rewrap(source=move.source, target=move.target, account_id=move.account.pk)
     except DataKeyUnavailable as exc:
@@ -386,6 +400,7 @@ def _switch(move: _Move) -> None:
         _log_move(move, region)
     with transaction.atomic():
         Account.objects.filter(pk=move.account.pk).update(home_region=move.target)
+        videos_rehome(owner_id=move.account.pk, region=move.target)
         move.record.phase = Phase.CLEANUP
         move.record.save(update_fields=["phase"])
     move.account.home_region = move.target
@@ -494,16 +509,6 @@ def account_move_region(
     _check_target(target)
     record = _start(account, target)
     report: Progress = progress or (lambda phase, done, total: None)
-
-    if account.is_organisation:
-        with transaction.atomic():
-            Account.objects.filter(pk=account.pk).update(home_region=target)
-            record.phase = Phase.DONE
-            record.finished_at = timezone.now()
-            record.error = ""
-            record.save(update_fields=["phase", "finished_at", "error"])
-        account.home_region = target
-        return record
 
     move = _Move(record=record, account=account, progress=report)
     attempts = 0

@@ -1,13 +1,21 @@
-"""``townhall audit verify|checkpoint [--region R]``: check or sign the access log's chains."""
+"""``townhall audit verify|checkpoint [--region R]``: check or sign the access log's chains.
+
+``verify --public-key FILE`` checks the checkpoints with a copy of the instance's public key
+(``townhall keys public``), so an outside auditor needs read access to the region databases and
+that file, and neither the private signing key nor the key-encryption keys.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from townhall.audit.log import AccessLogBroken, access_log_checkpoint, access_log_verify
+from townhall.audit.signing import fingerprint, public_key_load
 from townhall.regions.selectors import UnknownRegion, region_get, region_list
 
 
@@ -17,6 +25,9 @@ def _count(n: int, one: str, many: str) -> str:
 
 class Command(BaseCommand):
     help = "Verify the access log's hash chains, or sign a checkpoint at their ends."
+    # No start-up key checks: verifying needs neither the key-encryption keys nor, with
+    # --public-key, the signing key; signing a checkpoint checks the signing key itself.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -29,6 +40,12 @@ class Command(BaseCommand):
         )
         for sub in (verify, checkpoint):
             sub.add_argument("--region", help="One region's code (default: every region)")
+        verify.add_argument(
+            "--public-key",
+            metavar="FILE",
+            help="Check checkpoints with this public key (PEM, as `townhall keys public` prints "
+            "it, or raw base64) instead of the instance's own; the private key is not needed.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["region"]:
@@ -40,16 +57,18 @@ class Command(BaseCommand):
             codes = [region.code for region in region_list()]
         try:
             if options["action"] == "verify":
-                self._verify(codes)
+                self._verify(codes, _load_public_key(options["public_key"]))
             else:
                 self._checkpoint(codes)
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from None
 
-    def _verify(self, codes: list[str]) -> None:
+    def _verify(self, codes: list[str], public_key: Ed25519PublicKey | None) -> None:
+        if public_key is not None:
+            self.stdout.write(f"checking checkpoints with the given key {fingerprint(public_key)}")
         broken = []
         for code in codes:
-            report = access_log_verify(region=code)
+            report = access_log_verify(region=code, public_key=public_key)
             if report.ok:
                 entries = _count(report.entries_checked, "entry", "entries")
                 checkpoints = _count(report.checkpoints_checked, "checkpoint", "checkpoints")
@@ -85,3 +104,15 @@ class Command(BaseCommand):
                 f"No checkpoint for {', '.join(failed)}: run `townhall audit verify`",
                 returncode=1,
             )
+
+
+def _load_public_key(path: str | None) -> Ed25519PublicKey | None:
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise CommandError(f"No public key file {path}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"The public key file {path} cannot be read ({exc}).") from None
+    return public_key_load(text, source=f"The file {path}")
