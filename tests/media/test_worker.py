@@ -384,3 +384,44 @@ def test_upload_expiry_is_only_called_as_a_sweep(monkeypatch):
     assert worker._uploads_expire() is None
     monkeypatch.setattr(uploads, "uploads_expire_all", sweep, raising=False)
     assert worker._uploads_expire() is sweep
+
+
+def test_ffmpeg_past_the_time_limit_is_killed_and_the_video_fails(queued, monkeypatch, settings):
+    settings.TOWNHALL_TRANSCODE_TIMEOUT_SECONDS = 1
+    settings.TOWNHALL_TRANSCODE_TIMEOUT_FACTOR = 0
+    job = queued("private")
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+    real_encode = ffmpeg.encode_command
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    def endless_encode(source, info, rungs, out):
+        # An encoder that would write the first rendition for an hour (-re: at real rate).
+        return [
+            *real_encode(source, info, rungs, out)[:8],
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=64x64:rate=10:duration=3600",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            str(out / rungs[0].name),
+        ]
+
+    monkeypatch.setattr(ffmpeg.subprocess, "Popen", popen)
+    monkeypatch.setattr(ffmpeg, "encode_command", endless_encode)
+    assert pipeline.transcode_job(job_id=job.pk, worker="w") == "failed"
+    video = Video.objects.get(pk=job.video_id)
+    assert (video.state, video.failure_code) == ("failed", "transcode_timeout")
+    assert [p.returncode for p in started] == [-9]
+    assert MediaJob.objects.get(pk=job.pk).state == "failed"
+    assert not Rendition.objects.filter(video=video).exists()
+    assert public_files(video) == set()
+    assert owner_vault(video.owner).list_files(f"videos/{video.public_id}") == []
+    assert list(Path(settings.TOWNHALL_WORK_DIR).iterdir()) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -60,7 +61,7 @@ def transcode_job(*, job_id: int, worker: str) -> str:
             # Leave no partial output behind, whatever went wrong.
             video_files_delete(video=video)
             if isinstance(exc, ffmpeg.TranscodeFailed | MediaRejected):
-                code = exc.code if isinstance(exc, MediaRejected) else "transcode_failed"
+                code = exc.code
                 video_fail(video=video, code=code, message=str(exc))
                 job_finish(
                     job_id=job.pk, worker=worker, state=MediaJob.State.FAILED, error=str(exc)
@@ -94,6 +95,7 @@ def _transcode(job: MediaJob, video: Video, lost: threading.Event) -> None:
         with original_reader(vault, video.original) as reader:
             copy_to_file(reader, source)
         info = probe(str(source))
+        deadline = time.monotonic() + ffmpeg.transcode_timeout(info.duration)
         rungs = ffmpeg.ladder(info)
         out = work / "out"
         out.mkdir()
@@ -106,12 +108,17 @@ def _transcode(job: MediaJob, video: Video, lost: threading.Event) -> None:
                 last[0] = percent
                 video_set_progress(video_id=video.pk, percent=percent)
 
-        ffmpeg.run(ffmpeg.encode_command(source, info, rungs, out), on_progress=progress)
+        def left() -> float:
+            return deadline - time.monotonic()
+
+        ffmpeg.run(
+            ffmpeg.encode_command(source, info, rungs, out), on_progress=progress, timeout=left()
+        )
         _check_lease(lost)
-        ffmpeg.run(ffmpeg.hls_command(rungs, bool(info.audio_codec), out))
+        ffmpeg.run(ffmpeg.hls_command(rungs, bool(info.audio_codec), out), timeout=left())
         video_set_progress(video_id=video.pk, percent=95)
         largest = out / rungs[-1].name
-        ffmpeg.run(ffmpeg.poster_command(largest, min(1.0, info.duration / 3), out))
+        ffmpeg.run(ffmpeg.poster_command(largest, min(1.0, info.duration / 3), out), timeout=left())
         video_set_progress(video_id=video.pk, percent=97)
         _check_lease(lost)
         _store(video, rungs, out)

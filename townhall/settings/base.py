@@ -268,6 +268,10 @@ TOWNHALL_FFMPEG = env("TOWNHALL_FFMPEG")
 TOWNHALL_TRANSCODE_THREADS = int(env("TOWNHALL_TRANSCODE_THREADS", "0"))
 TOWNHALL_TRANSCODE_LEASE_SECONDS = int(env("TOWNHALL_TRANSCODE_LEASE_SECONDS", "60"))
 TOWNHALL_TRANSCODE_MAX_ATTEMPTS = int(env("TOWNHALL_TRANSCODE_MAX_ATTEMPTS", "3"))
+# A job's FFmpeg runs are killed after max(TIMEOUT_SECONDS, TIMEOUT_FACTOR times the video's
+# duration) of wall-clock time, and the video fails with transcode_timeout.
+TOWNHALL_TRANSCODE_TIMEOUT_SECONDS = float(env("TOWNHALL_TRANSCODE_TIMEOUT_SECONDS", "120"))
+TOWNHALL_TRANSCODE_TIMEOUT_FACTOR = float(env("TOWNHALL_TRANSCODE_TIMEOUT_FACTOR", "10"))
 TOWNHALL_WORK_DIR = Path(env("TOWNHALL_WORK_DIR", str(VAR_DIR / "work")))
 
 # --- Limits ----------------------------------------------------------------------------------
