@@ -425,3 +425,46 @@ def test_ffmpeg_past_the_time_limit_is_killed_and_the_video_fails(queued, monkey
     assert public_files(video) == set()
     assert owner_vault(video.owner).list_files(f"videos/{video.public_id}") == []
     assert list(Path(settings.TOWNHALL_WORK_DIR).iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("visibility", "then"),
+    [
+        ("public", "nothing"),  # the job goes on and "publishes" a video that is gone
+        ("private", "nothing"),
+        ("public", "rows fail"),  # the rendition rows point at a deleted video
+        ("private", "lease lost"),  # deleting the video deleted its job, and so the lease
+    ],
+)
+def test_a_video_deleted_while_its_outputs_are_stored_leaves_no_file(
+    queued, monkeypatch, person, api_as, settings, visibility, then
+):
+    job = queued(visibility)
+    video = job.video
+    real_store = pipeline._store
+
+    def store_after_a_delete(video_, rungs, out):
+        # The owner deletes the video just before the job stores its outputs: the deletion
+        # finds no file to delete, then the job writes them.
+        response = api_as(person).call("DELETE", f"/videos/{video.public_id}")
+        assert response.status_code == 204
+        if then == "rows fail":
+            monkeypatch.setattr(Rendition.objects, "bulk_create", _integrity_error)
+        real_store(video_, rungs, out)
+        if then == "lease lost":
+            raise pipeline.LeaseLost
+
+    monkeypatch.setattr(pipeline, "_store", store_after_a_delete)
+    assert pipeline.transcode_job(job_id=job.pk, worker="w") == "deleted"
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert public_files(video) == set()
+    assert owner_vault(person).list_files(f"videos/{video.public_id}") == []
+    assert owner_vault(person).list_files("uploads") == []
+    assert not Rendition.objects.filter(video_id=video.pk).exists()
+    assert list(Path(settings.TOWNHALL_WORK_DIR).iterdir()) == []
+
+
+def _integrity_error(rows):
+    from django.db import IntegrityError
+
+    raise IntegrityError("FOREIGN KEY constraint failed")

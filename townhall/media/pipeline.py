@@ -51,9 +51,13 @@ def transcode_job(*, job_id: int, worker: str) -> str:
         try:
             _transcode(job, video, lost)
         except LeaseLost:
+            if _outputs_of_deleted_video_removed(video):
+                return "deleted"
             logger.warning("job %s: lease lost, leaving the job to its new worker", job.pk)
             return "lease lost"
         except Exception as exc:
+            if _outputs_of_deleted_video_removed(video):
+                return "deleted"
             if not job_heartbeat(job_id=job.pk, worker=worker):
                 # The lease went while we failed: the outputs now belong to the new worker.
                 logger.warning("job %s failed after losing its lease: %r", job.pk, exc)
@@ -70,8 +74,25 @@ def transcode_job(*, job_id: int, worker: str) -> str:
             job_finish(job_id=job.pk, worker=worker, state=MediaJob.State.FAILED, error=repr(exc))
             video_fail(video=video, code="transcode_failed", message="Transcoding failed.")
             raise
+    if _outputs_of_deleted_video_removed(video):
+        return "deleted"
     job_finish(job_id=job.pk, worker=worker, state=MediaJob.State.DONE)
     return "published"
+
+
+def _outputs_of_deleted_video_removed(video: Video) -> bool:
+    """Remove what this job stored if the video was deleted while it ran; True if it was.
+
+    A deletion that lists the video's files before the job stores them cannot see them, and
+    deleting the video also deletes its job, so the job then fails (its rendition rows point
+    nowhere) or finds its lease gone. Either way no other worker will take these files over:
+    the job that wrote them removes them, once it has stopped writing.
+    """
+    if Video.objects.filter(pk=video.pk).exists():
+        return False
+    logger.info("video %s was deleted while it was transcoded; removing its outputs", video.pk)
+    video_files_delete(video=video)
+    return True
 
 
 def _transcode(job: MediaJob, video: Video, lost: threading.Event) -> None:
