@@ -12,7 +12,7 @@ from townhall.media.probe import MediaRejected
 from townhall.media.services import video_caption
 from townhall.regions.selectors import in_region
 
-from .clips import FFMPEG
+from .clips import FFMPEG, garbled, undecodable
 
 
 def streams_of(data: bytes) -> dict:
@@ -171,6 +171,8 @@ def test_private_video_is_sealed_in_the_home_region(make_person, clips, publish)
             lambda d, clips: clips("wide.mp4", size="4200x240", seconds=1.2, acodec=None),
             "resolution_too_large",
         ),
+        (lambda d, clips: undecodable(clips("api-small.mp4"), d / "evc.mp4"), "unsupported_codec"),
+        (lambda d, clips: garbled(clips("api-small.mp4"), d / "garbled.mp4"), "corrupt_file"),
     ],
 )
 def test_refused_inputs(person, clips, publish, tmp_path, maker, code):

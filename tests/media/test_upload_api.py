@@ -14,7 +14,7 @@ from townhall.media import uploads
 from townhall.media.models import Upload, Video
 from townhall.media.services import owner_vault
 
-from .clips import FFMPEG, ffmpeg
+from .clips import FFMPEG, ffmpeg, garbled, undecodable
 from .tus import NOTHING, create, leftovers, metadata, send, sha256_header, tus
 
 
@@ -114,6 +114,22 @@ def test_truncated_mp4_is_refused(person, alice_api, clips):
     last = send(alice_api, create(alice_api, len(half))["Location"], half)
     assert last.status_code == 422
     assert last.json()["error"]["code"] == "corrupt_file"
+    assert leftovers(person) == NOTHING
+
+
+@pytest.mark.parametrize(
+    ("spoil", "code"), [(undecodable, "unsupported_codec"), (garbled, "corrupt_file")]
+)
+def test_undecodable_video_streams_are_refused(person, alice_api, clips, tmp_path, spoil, code):
+    """The probe decodes the first picture: a codec without a decoder, or garbage media data
+    behind good headers, is refused while the uploader waits, not later in the worker."""
+    data = spoil(clips("api-small.mp4"), tmp_path / "spoilt.mp4").read_bytes()
+    last = send(alice_api, create(alice_api, len(data))["Location"], data)
+    assert last.status_code == 422
+    assert last.json()["error"]["code"] == code
+    assert leftovers(person) == NOTHING
+    res = simple(alice_api, data)
+    assert res.status_code == 422 and res.json()["error"]["code"] == code
     assert leftovers(person) == NOTHING
 
 
