@@ -133,6 +133,34 @@ def test_undecodable_video_streams_are_refused(person, alice_api, clips, tmp_pat
     assert leftovers(person) == NOTHING
 
 
+@pytest.mark.parametrize("way", ["tus", "simple"])
+@pytest.mark.parametrize(
+    ("name", "kwargs", "code"),
+    [
+        # Tiny pictures at a frame a second: a few kB however long, cheap to make and to send.
+        (
+            "twelve-minutes.mp4",
+            {"size": "64x112", "rate": "1", "seconds": 720, "acodec": None},
+            "too_long",
+        ),
+        (
+            "8k.mp4",
+            {"size": "7680x4320", "rate": "1", "seconds": 1.5, "acodec": None},
+            "resolution_too_large",
+        ),
+    ],
+)
+def test_over_the_video_limits_through_the_api(person, alice_api, clips, name, kwargs, code, way):
+    data = clips(name, **kwargs).read_bytes()
+    if way == "tus":
+        res = send(alice_api, create(alice_api, len(data))["Location"], data, chunk=1024**2)
+    else:
+        res = simple(alice_api, data)
+    assert res.status_code == 422
+    assert res.json()["error"]["code"] == code
+    assert leftovers(person) == NOTHING
+
+
 def test_zero_byte_upload_is_refused_at_once(person, alice_api):
     res = create(alice_api, 0)
     assert res.status_code == 422
