@@ -48,6 +48,9 @@ def test_options_advertise_the_protocol(api, settings):
     }
     assert res["Tus-Max-Size"] == str(settings.TOWNHALL_UPLOAD_MAX_BYTES)
     assert res["Tus-Checksum-Algorithm"] == "sha256,sha1"
+    assert res["Townhall-Max-Chunk-Size"] == str(settings.TOWNHALL_TUS_MAX_CHUNK_BYTES)
+    # Under ASGI a body up to that size is read into memory, never to a temporary file.
+    assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE >= settings.TOWNHALL_TUS_MAX_CHUNK_BYTES
 
 
 def test_upload_in_chunks_becomes_a_published_video(person, alice_api, clips, inline):
@@ -225,6 +228,20 @@ def test_checksum_mismatch_keeps_nothing(person, alice_api):
         Upload_Checksum=sha256_header(b"x" * 10),
     )
     assert ok.status_code == 204 and ok["Upload-Offset"] == "10"
+
+
+def test_a_body_over_the_chunk_limit_is_refused(person, alice_api, settings):
+    """Under WSGI the view refuses it (under ASGI, townhall.media.asgi does: test_asgi.py)."""
+    settings.TOWNHALL_TUS_MAX_CHUNK_BYTES = 10
+    location = create(alice_api, 100)["Location"]
+    res = tus(alice_api, "PATCH", location, b"x" * 11, Upload_Offset="0")
+    assert res.status_code == 413 and res["Tus-Resumable"] == "1.0.0"
+    assert res.json()["error"]["code"] == "chunk_too_large"
+    assert tus(alice_api, "PATCH", location, b"x" * 10, Upload_Offset="0").status_code == 204
+    assert tus(alice_api, "HEAD", location)["Upload-Offset"] == "10"
+    res = create(alice_api, 100, b"x" * 11)
+    assert res.status_code == 413 and res.json()["error"]["code"] == "chunk_too_large"
+    assert own_vault(person).rows(Upload).count() == 1  # the refused creation left nothing
 
 
 def test_unsupported_checksum_algorithm(alice_api):
