@@ -1,6 +1,6 @@
 """Transcoding through townhall against the raw FFmpeg commands, in the same run.
 
-    .venv/bin/python bench/transcode.py [--seconds 30] [--rounds 3] [--chunk-mb 8]
+    .venv/bin/python bench/transcode.py [--seconds 30] [--rounds 3] [--chunk-mb 4]
 
 Generates a 1080x1920 H.264 clip at a high bitrate (so every rung is re-encoded) with AAC audio,
 then times, alternately for each round:
@@ -176,6 +176,12 @@ class Platform:
                     raise SystemExit(message) from None
                 time.sleep(0.2)
 
+    def max_chunk(self) -> int:
+        """The largest tus PATCH body the server takes, as it advertises it."""
+        request = urllib.request.Request(f"{self.url}/api/v1/uploads/", method="OPTIONS")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.headers["Townhall-Max-Chunk-Size"])
+
     def stop(self) -> None:
         for process in self.processes:
             os.killpg(process.pid, signal.SIGTERM)
@@ -226,9 +232,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--chunk-mb", type=float, default=8, help="tus PATCH size, MiB")
+    parser.add_argument(
+        "--chunk-mb", type=float, help="tus PATCH size, MiB (default: the largest the server takes)"
+    )
     options = parser.parse_args()
-    chunk_size = int(options.chunk_mb * 1024 * 1024)
 
     with tempfile.TemporaryDirectory(prefix="townhall-bench-") as tmp:
         var_dir = Path(tmp)
@@ -246,7 +253,10 @@ def main() -> None:
             import django
 
             django.setup()
-            print(f"townhall serve and worker running at {instance.url}")
+            chunk_size = (
+                int(options.chunk_mb * 1024 * 1024) if options.chunk_mb else instance.max_chunk()
+            )
+            print(f"townhall serve and worker at {instance.url}, tus parts of {chunk_size} bytes")
             for round_ in range(1, options.rounds + 1):
                 # Alternate which goes first, so neither always runs on a warmer (or busier)
                 # machine.

@@ -36,3 +36,26 @@ def clip(
     args += [*output, "-shortest", str(path)]
     ffmpeg(*args)
     return path
+
+
+def undecodable(source: Path, path: Path) -> Path:
+    """``source`` (an H.264 MP4) labelled as MPEG-5 EVC, a codec FFmpeg knows but cannot decode.
+
+    The sample entry's four-character code ``avc1`` becomes ``evc1``: the file opens, and
+    its stream says EVC, for which FFmpeg has no decoder (the bundled builds have none).
+    """
+    data = source.read_bytes()
+    entry = data.index(b"avc1", data.index(b"stsd"))
+    path.write_bytes(data[:entry] + b"evc1" + data[entry + 4 :])
+    return path
+
+
+def garbled(source: Path, path: Path) -> Path:
+    """``source`` (an MP4 with its index at the end) with every byte of its media data garbage."""
+    data = bytearray(source.read_bytes())
+    mdat = data.index(b"mdat")
+    assert mdat < data.index(b"moov"), "the media data must come before the index"
+    size = int.from_bytes(data[mdat - 4 : mdat]) - 8
+    data[mdat + 4 : mdat + 4 + size] = (b"garbage!" * (size // 8 + 1))[:size]
+    path.write_bytes(bytes(data))
+    return path

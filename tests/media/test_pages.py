@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from townhall.accounts.models import Account
@@ -51,6 +52,8 @@ def test_upload_page_renders_the_form(
     assert 'maxlength="2200"' in html and 'data-counter="2200"' in html
     assert '<progress id="upload-progress-bar"' in html
     assert "/static/web/upload.js" in html
+    # upload.js sends parts no bigger than the server takes.
+    assert f'data-chunk-bytes="{settings.TOWNHALL_TUS_MAX_CHUNK_BYTES}"' in html
     assert 'value="private"' in html and 'value="followers"' in html
     assert f'value="{mine.handle}"' in html
     assert "notmine" not in html

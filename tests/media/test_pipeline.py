@@ -1,4 +1,5 @@
 import io
+import itertools
 import json
 import subprocess
 
@@ -8,11 +9,11 @@ from django.core.files.storage import default_storage
 
 from townhall.audit.gateway import own_vault
 from townhall.media.models import MediaJob, Rendition, Video, VideoText
-from townhall.media.probe import MediaRejected
-from townhall.media.services import video_caption
+from townhall.media.probe import MediaRejected, probe
+from townhall.media.services import owner_vault, video_caption
 from townhall.regions.selectors import in_region
 
-from .clips import FFMPEG
+from .clips import FFMPEG, garbled, undecodable
 
 
 def streams_of(data: bytes) -> dict:
@@ -30,6 +31,12 @@ def streams_of(data: bytes) -> dict:
 def public_bytes(rendition: Rendition) -> bytes:
     with default_storage.open(rendition.storage_name) as f:
         return f.read()
+
+
+def x264_marker(data: bytes) -> bytes:
+    """The x264 options string of an encode: the same in a remuxed copy, not in a re-encode."""
+    start = data.index(b"x264 - core")
+    return data[start : start + 200]
 
 
 def test_vertical_public_video_gets_ladder_hls_and_poster(person, clips, publish):
@@ -65,9 +72,7 @@ def test_source_already_h264_aac_at_a_rung_is_remuxed(person, clips, publish):
     assert mp4.name == "360.mp4"
     data = public_bytes(mp4)
     # Remuxed: the very same coded frames, no re-encode (x264 options string unchanged).
-    original = source.read_bytes()
-    marker = original[original.index(b"x264 - core") : original.index(b"x264 - core") + 200]
-    assert marker in data
+    assert x264_marker(source.read_bytes()) in data
     assert data.index(b"moov") < data.index(b"mdat")
 
 
@@ -75,9 +80,50 @@ def test_source_over_the_bitrate_cap_is_reencoded(person, clips, publish):
     source = clips("fat360.mp4", size="360x640", seconds=2, extra=("-b:v", "4000k"))
     video = publish(person, source)
     data = public_bytes(video.renditions.get(name="360.mp4"))
-    original = source.read_bytes()
-    marker = original[original.index(b"x264 - core") : original.index(b"x264 - core") + 200]
-    assert marker not in data
+    assert x264_marker(source.read_bytes()) not in data
+
+
+def test_variable_frame_rate_is_reencoded_at_a_constant_rate(person, clips, publish):
+    # H.264/AAC at a rung's exact size, under its bitrate cap: a remux but for the frame rate.
+    # 20 frames at 25 fps, then 12 fps.
+    source = clips(
+        "vfr360.mp4",
+        size="360x640",
+        seconds=3,
+        extra=("-vf", "setpts='if(lt(N,20),N/25/TB,(20/25+(N-20)/12)/TB)'", "-b:v", "400k"),
+        output=("-fps_mode", "vfr"),
+    )
+    assert probe(str(source)).variable_frame_rate
+    video = publish(person, source)
+    assert video.state == "published", video.failure_message
+    [mp4] = video.renditions.filter(kind="mp4")
+    data = public_bytes(mp4)
+    assert x264_marker(source.read_bytes()) not in data  # re-encoded, not remuxed
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        times = sorted(p.pts for p in container.demux(stream) if p.pts is not None)
+    steps = {b - a for a, b in itertools.pairwise(times)}
+    assert len(times) > 20 and len(steps) == 1  # one frame every 1/rate s: constant
+    assert not probe(io.BytesIO(data)).variable_frame_rate
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_the_original_is_deleted_after_publishing_unless_kept(
+    person, clips, publish, settings, keep
+):
+    settings.TOWNHALL_KEEP_ORIGINALS = keep
+    source = clips("vertical.mp4", size="720x1280", seconds=3)
+    video = publish(person, source, parts=2)
+    assert video.state == "published", video.failure_message
+    vault = owner_vault(person, acting=person)
+    if keep:
+        parts = vault.list_files(video.original)
+        assert len(parts) == 2
+        kept = b"".join(vault.open_file(name).read() for name in parts)
+        assert kept == source.read_bytes()
+    else:
+        assert video.original == ""
+        assert vault.list_files("uploads") == []
 
 
 def test_rotation_is_applied(person, clips, publish, tmp_path):
@@ -118,13 +164,6 @@ def test_rotation_is_applied(person, clips, publish, tmp_path):
             },
         ),
         ("hevc.mov", {"vcodec": "libx265", "extra": ("-x265-params", "log-level=error")}),
-        (
-            "vfr.mp4",
-            {
-                "extra": ("-vf", "setpts='if(lt(N,20),N/25/TB,(20/25+(N-20)/12)/TB)'"),
-                "output": ("-fps_mode", "vfr"),
-            },
-        ),
         ("silent.mp4", {"acodec": None}),
     ],
 )
@@ -171,6 +210,8 @@ def test_private_video_is_sealed_in_the_home_region(make_person, clips, publish)
             lambda d, clips: clips("wide.mp4", size="4200x240", seconds=1.2, acodec=None),
             "resolution_too_large",
         ),
+        (lambda d, clips: undecodable(clips("api-small.mp4"), d / "evc.mp4"), "unsupported_codec"),
+        (lambda d, clips: garbled(clips("api-small.mp4"), d / "garbled.mp4"), "corrupt_file"),
     ],
 )
 def test_refused_inputs(person, clips, publish, tmp_path, maker, code):

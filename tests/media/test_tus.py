@@ -1,4 +1,7 @@
-"""The stock tus client (tuspy) against a live server: chunked, resumed, and a dropped connection."""
+"""The stock tus client (tuspy) against a live server: chunked, resumed, and a dropped connection.
+
+pytest-django's live server is WSGI; tests/media/test_serve.py runs the real ASGI server.
+"""
 
 from __future__ import annotations
 
@@ -86,7 +89,8 @@ def test_a_new_client_resumes_where_the_last_one_stopped(client, clip, person):
 
 
 def test_connection_dropped_half_way_through_a_patch(client, clip, person):
-    """The bytes that arrived before the drop are kept; tuspy resumes from there."""
+    """Under WSGI (this live server) the bytes that arrived before the drop are kept; tuspy
+    resumes from there. Under ASGI none are: tests/media/test_serve.py."""
     data = clip.read_bytes()
     uploader = client.uploader(file_path=str(clip), chunk_size=CHUNK)
     uploader.set_url(uploader.create_url())

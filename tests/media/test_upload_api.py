@@ -14,7 +14,7 @@ from townhall.media import uploads
 from townhall.media.models import Upload, Video
 from townhall.media.services import owner_vault
 
-from .clips import FFMPEG, ffmpeg
+from .clips import FFMPEG, ffmpeg, garbled, undecodable
 from .tus import NOTHING, create, leftovers, metadata, send, sha256_header, tus
 
 
@@ -48,6 +48,9 @@ def test_options_advertise_the_protocol(api, settings):
     }
     assert res["Tus-Max-Size"] == str(settings.TOWNHALL_UPLOAD_MAX_BYTES)
     assert res["Tus-Checksum-Algorithm"] == "sha256,sha1"
+    assert res["Townhall-Max-Chunk-Size"] == str(settings.TOWNHALL_TUS_MAX_CHUNK_BYTES)
+    # Under ASGI a body up to that size is read into memory, never to a temporary file.
+    assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE >= settings.TOWNHALL_TUS_MAX_CHUNK_BYTES
 
 
 def test_upload_in_chunks_becomes_a_published_video(person, alice_api, clips, inline):
@@ -117,6 +120,50 @@ def test_truncated_mp4_is_refused(person, alice_api, clips):
     assert leftovers(person) == NOTHING
 
 
+@pytest.mark.parametrize(
+    ("spoil", "code"), [(undecodable, "unsupported_codec"), (garbled, "corrupt_file")]
+)
+def test_undecodable_video_streams_are_refused(person, alice_api, clips, tmp_path, spoil, code):
+    """The probe decodes the first picture: a codec without a decoder, or garbage media data
+    behind good headers, is refused while the uploader waits, not later in the worker."""
+    data = spoil(clips("api-small.mp4"), tmp_path / "spoilt.mp4").read_bytes()
+    last = send(alice_api, create(alice_api, len(data))["Location"], data)
+    assert last.status_code == 422
+    assert last.json()["error"]["code"] == code
+    assert leftovers(person) == NOTHING
+    res = simple(alice_api, data)
+    assert res.status_code == 422 and res.json()["error"]["code"] == code
+    assert leftovers(person) == NOTHING
+
+
+@pytest.mark.parametrize("way", ["tus", "simple"])
+@pytest.mark.parametrize(
+    ("name", "kwargs", "code"),
+    [
+        # Tiny pictures at a frame a second: a few kB however long, cheap to make and to send.
+        (
+            "twelve-minutes.mp4",
+            {"size": "64x112", "rate": "1", "seconds": 720, "acodec": None},
+            "too_long",
+        ),
+        (
+            "8k.mp4",
+            {"size": "7680x4320", "rate": "1", "seconds": 1.5, "acodec": None},
+            "resolution_too_large",
+        ),
+    ],
+)
+def test_over_the_video_limits_through_the_api(person, alice_api, clips, name, kwargs, code, way):
+    data = clips(name, **kwargs).read_bytes()
+    if way == "tus":
+        res = send(alice_api, create(alice_api, len(data))["Location"], data, chunk=1024**2)
+    else:
+        res = simple(alice_api, data)
+    assert res.status_code == 422
+    assert res.json()["error"]["code"] == code
+    assert leftovers(person) == NOTHING
+
+
 def test_zero_byte_upload_is_refused_at_once(person, alice_api):
     res = create(alice_api, 0)
     assert res.status_code == 422
@@ -181,6 +228,22 @@ def test_checksum_mismatch_keeps_nothing(person, alice_api):
         Upload_Checksum=sha256_header(b"x" * 10),
     )
     assert ok.status_code == 204 and ok["Upload-Offset"] == "10"
+
+
+def test_a_body_over_the_chunk_limit_is_refused(person, alice_api, settings):
+    """Under WSGI the view refuses it (under ASGI, townhall.media.asgi does: test_asgi.py)."""
+    settings.TOWNHALL_TUS_MAX_CHUNK_BYTES = 10
+    location = create(alice_api, 100)["Location"]
+    res = tus(alice_api, "PATCH", location, b"x" * 11, Upload_Offset="0")
+    assert res.status_code == 413 and res["Tus-Resumable"] == "1.0.0"
+    assert res.json()["error"]["code"] == "chunk_too_large"
+    assert tus(alice_api, "PATCH", location, b"x" * 10, Upload_Offset="0").status_code == 204
+    assert tus(alice_api, "HEAD", location)["Upload-Offset"] == "10"
+    res = create(alice_api, 100, b"x" * 11)
+    assert res.status_code == 413 and res.json()["error"]["code"] == "chunk_too_large"
+    assert (
+        own_vault(person, acting=person).rows(Upload).count() == 1
+    )  # the refused creation left nothing
 
 
 def test_unsupported_checksum_algorithm(alice_api):

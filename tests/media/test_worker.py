@@ -23,6 +23,7 @@ from townhall.media.services import owner_vault, video_create
 from townhall.regions.selectors import storage_walk
 
 from .conftest import seal_original
+from .instance import Instance, stop, wait_until
 
 
 @pytest.fixture
@@ -247,57 +248,22 @@ def _alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-def _wait(condition, timeout: float, what: str, log: Path | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    detail = log.read_text()[-3000:] if log is not None and log.exists() else ""
-    raise AssertionError(f"timed out waiting until {what}\n{detail}")
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and PDEATHSIG")
 def test_a_worker_killed_mid_transcode_leaves_the_job_to_another(tmp_path, clips):
     source = clips("kill.mp4", size="1080x1920", seconds=8)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOWNHALL_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="townhall.settings.base",
-        TOWNHALL_VAR_DIR=str(tmp_path),
-        TOWNHALL_REGIONS='{"eu": {"jurisdiction": "IE"}}',
-        TOWNHALL_TRANSCODE_LEASE_SECONDS="3",
-        TOWNHALL_LOG_LEVEL="WARNING",
-        TOWNHALL_DEBUG="false",
-        TOWNHALL_SECRET_KEY="kill-test-only",
-    )
-    command = [sys.executable, "-m", "townhall"]
-
-    def townhall(*args: str) -> str:
-        result = subprocess.run(
-            [*command, *args], env=env, capture_output=True, text=True, timeout=300
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    townhall("keys", "init")
-    townhall("migrate", "--verbosity", "0")
-    public_id = (
-        townhall(
-            "shell",
-            "-c",
-            "import datetime as dt, pathlib\n"
-            "from townhall.accounts.services import account_sign_up\n"
-            "from townhall.media.services import owner_vault, video_create\n"
-            "p = account_sign_up(handle='kim', display_name='Kim', email='kim@example.org', "
-            "password='a long passphrase', date_of_birth=dt.date(1990, 1, 1))\n"
-            f"data = pathlib.Path({str(source)!r}).read_bytes()\n"
-            "owner_vault(p, acting=p).save_file('uploads/kill/000000', [data])\n"
-            "v = video_create(owner=p, uploader=p, original_prefix='uploads/kill', "
-            "original_size=len(data), caption='', visibility='public')\n"
-            "print(v.public_id)\n",
-        )
-        .strip()
-        .splitlines()[-1]
+    instance = Instance(tmp_path, TOWNHALL_TRANSCODE_LEASE_SECONDS="3")
+    instance.setup()
+    public_id = instance.python(
+        "import datetime as dt, pathlib\n"
+        "from townhall.accounts.services import account_sign_up\n"
+        "from townhall.media.services import owner_vault, video_create\n"
+        "p = account_sign_up(handle='kim', display_name='Kim', email='kim@example.org', "
+        "password='a long passphrase', date_of_birth=dt.date(1990, 1, 1))\n"
+        f"data = pathlib.Path({str(source)!r}).read_bytes()\n"
+        "owner_vault(p, acting=p).save_file('uploads/kill/000000', [data])\n"
+        "v = video_create(owner=p, uploader=p, original_prefix='uploads/kill', "
+        "original_size=len(data), caption='', visibility='public')\n"
+        "print(v.public_id)\n",
     )
     database = tmp_path / "townhall.sqlite3"
 
@@ -312,18 +278,12 @@ def test_a_worker_killed_mid_transcode_leaves_the_job_to_another(tmp_path, clips
     worker_args = ["worker", "--interval", "0.2", "--no-startup-delay", "--reap-interval", "1"]
 
     def start_worker(log: Path) -> subprocess.Popen:
-        return subprocess.Popen(
-            [*command, *worker_args],
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        return instance.start(*worker_args, log=log)
 
     first_log = tmp_path / "worker1.log"
     first = start_worker(first_log)
     try:
-        _wait(
+        wait_until(
             lambda: (r := row(job_sql))[0] == "running" and r[2] > 0,
             60,
             "the first worker is transcoding",
@@ -337,20 +297,15 @@ def test_a_worker_killed_mid_transcode_leaves_the_job_to_another(tmp_path, clips
         if first.poll() is None:
             first.kill()
     # PR_SET_PDEATHSIG: FFmpeg died with its worker.
-    _wait(lambda: not any(_alive(pid) for pid in encoders), 5, "FFmpeg died with its worker")
+    wait_until(lambda: not any(_alive(pid) for pid in encoders), 5, "FFmpeg died with its worker")
     assert row(job_sql)[3] == "processing"
 
     second_log = tmp_path / "worker2.log"
     second = start_worker(second_log)
     try:
-        _wait(lambda: row(job_sql)[3] in ("published", "failed"), 120, "published", second_log)
+        wait_until(lambda: row(job_sql)[3] in ("published", "failed"), 120, "published", second_log)
     finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            second.kill()
-            second.wait()
+        stop(second)
     job_state, attempts, progress, video_state = row(job_sql)
     assert (video_state, job_state, attempts, progress) == ("published", "done", 2, 100)
 
@@ -377,3 +332,97 @@ def test_a_worker_killed_mid_transcode_leaves_the_job_to_another(tmp_path, clips
     assert [p for p in sealed.rglob("*") if p.is_file()] == []
     work = tmp_path / "work"
     assert not work.exists() or list(work.iterdir()) == []
+
+
+def test_ffmpeg_past_the_time_limit_is_killed_and_the_video_fails(queued, monkeypatch, settings):
+    settings.TOWNHALL_TRANSCODE_TIMEOUT_SECONDS = 1
+    settings.TOWNHALL_TRANSCODE_TIMEOUT_FACTOR = 0
+    job = queued("private")
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+    real_encode = ffmpeg.encode_command
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    def endless_encode(source, info, rungs, out):
+        # An encoder that would write the first rendition for an hour (-re: at real rate).
+        return [
+            *real_encode(source, info, rungs, out)[:8],
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=64x64:rate=10:duration=3600",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            str(out / rungs[0].name),
+        ]
+
+    monkeypatch.setattr(ffmpeg.subprocess, "Popen", popen)
+    monkeypatch.setattr(ffmpeg, "encode_command", endless_encode)
+    assert pipeline.transcode_job(job_id=job.pk, worker="w") == "failed"
+    video = Video.objects.get(pk=job.video_id)
+    assert (video.state, video.failure_code) == ("failed", "transcode_timeout")
+    assert [p.returncode for p in started] == [-9]
+    assert MediaJob.objects.get(pk=job.pk).state == "failed"
+    assert not Rendition.objects.filter(video=video).exists()
+    assert public_files(video) == set()
+    assert (
+        owner_vault(video.owner, acting=video.owner).list_files(f"videos/{video.public_id}") == []
+    )
+    assert list(Path(settings.TOWNHALL_WORK_DIR).iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("visibility", "then"),
+    [
+        ("public", "nothing"),  # the job goes on and "publishes" a video that is gone
+        ("private", "nothing"),
+        ("public", "rows fail"),  # the rendition rows point at a deleted video
+        ("private", "lease lost"),  # deleting the video deleted its job, and so the lease
+    ],
+)
+def test_a_video_deleted_while_its_outputs_are_stored_leaves_no_file(
+    queued,
+    monkeypatch,
+    person,
+    api_as,
+    settings,
+    visibility,
+    then,
+    django_capture_on_commit_callbacks,
+):
+    job = queued(visibility)
+    video = job.video
+    real_store = pipeline._store
+
+    def store_after_a_delete(video_, rungs, out, vault):
+        # The owner deletes the video just before the job stores its outputs: the deletion
+        # finds no file to delete, then the job writes them.
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_as(person).call("DELETE", f"/videos/{video.public_id}")
+        assert response.status_code == 204
+        if then == "rows fail":
+            monkeypatch.setattr(Rendition.objects, "bulk_create", _integrity_error)
+        real_store(video_, rungs, out, vault)
+        if then == "lease lost":
+            raise pipeline.LeaseLost
+
+    monkeypatch.setattr(pipeline, "_store", store_after_a_delete)
+    assert pipeline.transcode_job(job_id=job.pk, worker="w") == "deleted"
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert public_files(video) == set()
+    assert owner_vault(person, acting=person).list_files(f"videos/{video.public_id}") == []
+    assert owner_vault(person, acting=person).list_files("uploads") == []
+    assert not Rendition.objects.filter(video_id=video.pk).exists()
+    assert list(Path(settings.TOWNHALL_WORK_DIR).iterdir()) == []
+
+
+def _integrity_error(rows):
+    from django.db import IntegrityError
+
+    raise IntegrityError("FOREIGN KEY constraint failed")

@@ -2,7 +2,15 @@
 
 The tus operations answer with the tus headers (``Tus-Resumable`` on every response, 412 for
 another protocol version) and, on errors, with the API's one error shape. Request bodies are
-read from the request stream a MiB at a time, never as ``request.body``.
+read from the request stream a MiB at a time, never as ``request.body``; one tus request
+carries at most TOWNHALL_TUS_MAX_CHUNK_BYTES.
+
+What a dropped connection leaves depends on the server. Under WSGI the view reads the body as
+it arrives, so a PATCH cut off half-way keeps the bytes that came (unless it sent a checksum,
+which they then fail). Under ASGI (``townhall serve``) Django reads the whole body before the
+view runs and drops a request whose client went away, so a cut-off PATCH keeps nothing. Either
+way the upload's offset is that of its last committed PATCH, and the client resumes from what
+HEAD reports.
 """
 
 from __future__ import annotations
@@ -80,8 +88,8 @@ def _int_header(request: HttpRequest, name: str) -> int:
 
 
 def _body_chunks(request: HttpRequest) -> Iterator[bytes]:
-    """The request body, a MiB at a time; a dropped connection ends it early (tus keeps what
-    arrived, the client resumes from the offset HEAD reports)."""
+    """The request body, a MiB at a time. Under WSGI a dropped connection ends it early and
+    what arrived is kept; under ASGI the view only runs once the whole body has arrived."""
     while True:
         try:
             chunk = request.read(uploads.CHUNK_SIZE)
@@ -109,6 +117,9 @@ def _upload_headers(response: HttpResponse, info: uploads.UploadInfo) -> HttpRes
 
 def _checked_body_length(request: HttpRequest, info: uploads.UploadInfo) -> None:
     declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > settings.TOWNHALL_TUS_MAX_CHUNK_BYTES:
+        # Under ASGI, townhall.media.asgi refused it before the body was read.
+        raise uploads.chunk_too_large()
     if declared.isdigit() and int(declared) > info.length - info.offset:
         raise DomainError(
             "upload_overflow",
@@ -125,12 +136,14 @@ def _checked_body_length(request: HttpRequest, info: uploads.UploadInfo) -> None
 )
 @decorate_view(tus_protocol)
 def tus_options(request: HttpRequest) -> HttpResponse:
-    """Tus-Version, Tus-Extension, Tus-Max-Size and Tus-Checksum-Algorithm, no auth needed."""
+    """Tus-Version, Tus-Extension, Tus-Max-Size and Tus-Checksum-Algorithm, no auth needed;
+    `Townhall-Max-Chunk-Size` is the most bytes one PATCH (or POST) may carry."""
     response = HttpResponse(status=204)
     response["Tus-Version"] = uploads.TUS_VERSION
     response["Tus-Extension"] = uploads.TUS_EXTENSIONS
     response["Tus-Max-Size"] = str(settings.TOWNHALL_UPLOAD_MAX_BYTES)
     response["Tus-Checksum-Algorithm"] = uploads.TUS_CHECKSUM_ALGORITHMS
+    response["Townhall-Max-Chunk-Size"] = str(settings.TOWNHALL_TUS_MAX_CHUNK_BYTES)
     return response
 
 
@@ -149,7 +162,8 @@ def tus_create(request: AuthedRequest) -> HttpResponse:
     Answers 201 with `Location: /api/v1/uploads/<id>` and `Upload-Expires`. A body sent as
     `application/offset+octet-stream` is appended at once (creation-with-upload); a zero-byte
     upload is complete at once, and refused as `not_a_video`. Over the size limit: 413
-    `upload_too_large`; over the daily quota: 413 `quota_exceeded`."""
+    `upload_too_large`; over the daily quota: 413 `quota_exceeded`; a body over
+    `Townhall-Max-Chunk-Size` bytes: 413 `chunk_too_large`."""
     length = _int_header(request, "Upload-Length")
     metadata = uploads.parse_metadata(request.headers.get("Upload-Metadata", ""))
     checksum = uploads.parse_checksum(request.headers.get("Upload-Checksum", ""))
@@ -199,7 +213,7 @@ def tus_head(request: AuthedRequest, upload_id: str) -> HttpResponse:
     "/uploads/{upload_id}",
     response={
         204: None,
-        **error_responses(400, 401, 403, 404, 409, 410, 412, 415, 422, 460, 503),
+        **error_responses(400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 460, 503),
     },
     summary="tus: append bytes at the upload's offset",
 )
@@ -207,9 +221,11 @@ def tus_head(request: AuthedRequest, upload_id: str) -> HttpResponse:
 def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
     """Body `application/offset+octet-stream` (else 415) at `Upload-Offset` equal to the
     upload's offset (else 409 `offset_mismatch`), with an optional `Upload-Checksum: sha256
-    <base64>` (or sha1) (a mismatch is 460 `checksum_mismatch` and nothing is kept). The PATCH that
-    completes the upload creates the video: 204 with `Townhall-Video: <id>`, or 422 with the
-    reason the file was refused (then the upload is gone)."""
+    <base64>` (or sha1) (a mismatch is 460 `checksum_mismatch` and nothing is kept), of at most
+    `Townhall-Max-Chunk-Size` bytes (else 413 `chunk_too_large`). The PATCH that completes the
+    upload creates the video: 204 with `Townhall-Video: <id>`, or 422 with the reason the file
+    was refused (then the upload is gone). A PATCH whose connection drops may keep the bytes
+    that arrived (WSGI) or none of them (ASGI): ask with HEAD and go on from there."""
     if request.content_type != OFFSET_STREAM:
         raise uploads.UploadUnsupportedType(
             "content_type_unsupported", f"A PATCH body must be sent as {OFFSET_STREAM}."
@@ -245,7 +261,8 @@ def tus_terminate(request: AuthedRequest, upload_id: str) -> HttpResponse:
 
 
 def simple_upload_limit(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Refuse an oversized body before Django spools it to disk."""
+    """Refuse an oversized body from its Content-Length, before the multipart parser writes it
+    to temporary files (under WSGI before it is read at all; under ASGI Django has read it)."""
 
     @wraps(run)
     def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import ctypes
 import signal
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import imageio_ffmpeg
 from django.conf import settings
@@ -28,7 +30,15 @@ MAX_FPS = 60
 
 
 class TranscodeFailed(Exception):
-    pass
+    """FFmpeg failed on a file that probed well; ``code`` is the video's failure code."""
+
+    code = "transcode_failed"
+
+
+class TranscodeTimeout(TranscodeFailed):
+    """FFmpeg ran past TOWNHALL_TRANSCODE_TIMEOUT_* and was killed."""
+
+    code = "transcode_timeout"
 
 
 @dataclass(frozen=True)
@@ -197,23 +207,95 @@ def _die_with_parent() -> None:
         pass
 
 
-def run(args: list[str], *, on_progress: Callable[[float], None] | None = None) -> None:
-    """Run FFmpeg; report ``out_time`` seconds from its -progress output as it goes."""
+# How much of FFmpeg's stderr is kept for the failure reason (the rest is read and dropped).
+STDERR_TAIL_BYTES = 16 * 1024
+
+
+def transcode_timeout(duration: float) -> float:
+    """Wall-clock seconds a job's FFmpeg runs may take for a source of ``duration`` seconds."""
+    return max(
+        float(settings.TOWNHALL_TRANSCODE_TIMEOUT_SECONDS),
+        settings.TOWNHALL_TRANSCODE_TIMEOUT_FACTOR * duration,
+    )
+
+
+class _Tail:
+    """Reads a stream to its end in a thread, keeping only its last bytes.
+
+    FFmpeg writes its progress to stdout and its errors to stderr; a stream that makes its
+    decoder complain on every frame can write megabytes of errors. Reading one pipe to the end
+    before the other would let the unread one fill (64 KiB) and block FFmpeg for ever, so stderr
+    is drained here while the caller reads stdout.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._tail = bytearray()
+        self._thread = threading.Thread(target=self._drain, name="ffmpeg-stderr", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while chunk := self._stream.read(64 * 1024):
+            self._tail += chunk
+            del self._tail[:-STDERR_TAIL_BYTES]
+
+    def last_line(self) -> str:
+        self._thread.join()
+        lines = self._tail.decode(errors="replace").strip().splitlines()
+        return lines[-1].strip() if lines else ""
+
+
+def run(
+    args: list[str],
+    *,
+    on_progress: Callable[[float], None] | None = None,
+    timeout: float | None = None,
+) -> None:
+    """Run FFmpeg; report ``out_time`` seconds from its -progress output as it goes.
+
+    Raises TranscodeFailed with the last line FFmpeg wrote to stderr, or TranscodeTimeout after
+    killing an FFmpeg that ran longer than ``timeout`` seconds (a stream that makes the decoder
+    spin, a filter that never ends); the process is always reaped before this returns.
+    """
+    if timeout is not None and timeout <= 0:
+        raise TranscodeTimeout("Transcoding took longer than its time limit.")
     process = subprocess.Popen(  # noqa: S603 (argument list built above, no shell)
         args,
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         preexec_fn=_die_with_parent,
     )
     assert process.stdout is not None and process.stderr is not None
-    for line in process.stdout:
-        if on_progress is not None and line.startswith("out_time_us="):
-            value = line.split("=", 1)[1].strip()
-            if value.isdigit():
-                on_progress(int(value) / 1_000_000)
-    errors = process.stderr.read()
-    if process.wait() != 0:
-        raise TranscodeFailed(
-            errors.strip().splitlines()[-1] if errors.strip() else "ffmpeg failed"
-        )
+    errors = _Tail(process.stderr)
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        process.kill()
+
+    timer = threading.Timer(timeout, kill) if timeout is not None else None
+    try:
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        for raw in process.stdout:
+            line = raw.decode(errors="replace")
+            if on_progress is not None and line.startswith("out_time_us="):
+                value = line.split("=", 1)[1].strip()
+                if value.isdigit():
+                    on_progress(int(value) / 1_000_000)
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+        code = process.wait()
+        reason = errors.last_line()
+        process.stdout.close()
+        process.stderr.close()
+    if timed_out.is_set() and code != 0:
+        raise TranscodeTimeout("Transcoding took longer than its time limit and was stopped.")
+    if code != 0:
+        raise TranscodeFailed(reason or "ffmpeg failed")

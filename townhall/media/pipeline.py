@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -62,9 +63,13 @@ def transcode_job(*, job_id: int, worker: str) -> str:
         try:
             _transcode(job, video, vault, lost)
         except LeaseLost:
+            if _outputs_of_deleted_video_removed(video, vault):
+                return "deleted"
             logger.warning("job %s: lease lost, leaving the job to its new worker", job.pk)
             return "lease lost"
         except Exception as exc:
+            if _outputs_of_deleted_video_removed(video, vault):
+                return "deleted"
             if not job_heartbeat(job_id=job.pk, worker=worker):
                 # The lease went while we failed: the outputs now belong to the new worker.
                 logger.warning("job %s failed after losing its lease: %r", job.pk, exc)
@@ -72,7 +77,7 @@ def transcode_job(*, job_id: int, worker: str) -> str:
             # Leave no partial output behind, whatever went wrong.
             video_files_delete(video=video, vault=vault)
             if isinstance(exc, ffmpeg.TranscodeFailed | MediaRejected):
-                code = exc.code if isinstance(exc, MediaRejected) else "transcode_failed"
+                code = exc.code
                 video_fail(video=video, code=code, message=str(exc))
                 job_finish(
                     job_id=job.pk, worker=worker, state=MediaJob.State.FAILED, error=str(exc)
@@ -81,8 +86,25 @@ def transcode_job(*, job_id: int, worker: str) -> str:
             job_finish(job_id=job.pk, worker=worker, state=MediaJob.State.FAILED, error=repr(exc))
             video_fail(video=video, code="transcode_failed", message="Transcoding failed.")
             raise
+    if _outputs_of_deleted_video_removed(video, vault):
+        return "deleted"
     job_finish(job_id=job.pk, worker=worker, state=MediaJob.State.DONE)
     return "published"
+
+
+def _outputs_of_deleted_video_removed(video: Video, vault: Vault) -> bool:
+    """Remove what this job stored if the video was deleted while it ran; True if it was.
+
+    A deletion that lists the video's files before the job stores them cannot see them, and
+    deleting the video also deletes its job, so the job then fails (its rendition rows point
+    nowhere) or finds its lease gone. Either way no other worker will take these files over:
+    the job that wrote them removes them, once it has stopped writing.
+    """
+    if Video.objects.filter(pk=video.pk).exists():
+        return False
+    logger.info("video %s was deleted while it was transcoded; removing its outputs", video.pk)
+    video_files_delete(video=video, vault=vault)
+    return True
 
 
 def _transcode(job: MediaJob, video: Video, vault: Vault, lost: threading.Event) -> None:
@@ -105,6 +127,7 @@ def _transcode(job: MediaJob, video: Video, vault: Vault, lost: threading.Event)
         with original_reader(vault, video.original) as reader:
             copy_to_file(reader, source)
         info = probe(str(source))
+        deadline = time.monotonic() + ffmpeg.transcode_timeout(info.duration)
         rungs = ffmpeg.ladder(info)
         out = work / "out"
         out.mkdir()
@@ -117,12 +140,17 @@ def _transcode(job: MediaJob, video: Video, vault: Vault, lost: threading.Event)
                 last[0] = percent
                 video_set_progress(video_id=video.pk, percent=percent)
 
-        ffmpeg.run(ffmpeg.encode_command(source, info, rungs, out), on_progress=progress)
+        def left() -> float:
+            return deadline - time.monotonic()
+
+        ffmpeg.run(
+            ffmpeg.encode_command(source, info, rungs, out), on_progress=progress, timeout=left()
+        )
         _check_lease(lost)
-        ffmpeg.run(ffmpeg.hls_command(rungs, bool(info.audio_codec), out))
+        ffmpeg.run(ffmpeg.hls_command(rungs, bool(info.audio_codec), out), timeout=left())
         video_set_progress(video_id=video.pk, percent=95)
         largest = out / rungs[-1].name
-        ffmpeg.run(ffmpeg.poster_command(largest, min(1.0, info.duration / 3), out))
+        ffmpeg.run(ffmpeg.poster_command(largest, min(1.0, info.duration / 3), out), timeout=left())
         video_set_progress(video_id=video.pk, percent=97)
         _check_lease(lost)
         _store(video, rungs, out, vault)

@@ -72,17 +72,35 @@ def _rotation(stream: Any) -> int:
     return 0
 
 
-def _display_rotation(container: Any, stream: Any) -> int:
-    rotation = _rotation(stream)
-    if rotation:
-        return rotation
-    # PyAV exposes the display matrix on decoded frames; decode one to read it.
+# Packets read while looking for the first picture before the stream is called corrupt: a
+# source cut mid-GOP decodes nothing until its next keyframe (x264's default interval is 250).
+FIRST_FRAME_MAX_PACKETS = 600
+
+
+def _first_frame(container: Any, stream: Any) -> Any:
+    """Decode the stream's first picture, reading only as far into the file as that takes.
+
+    Opening a file reads its headers only; a stream whose codec FFmpeg knows but cannot decode,
+    or whose data after the headers is garbage, would pass and fail later in the worker.
+    """
     try:
-        for frame in container.decode(stream):
-            return round(getattr(frame, "rotation", 0) or 0) % 360
-    except av.FFmpegError:
-        return 0
-    return 0
+        packets = 0
+        for packet in container.demux(stream):
+            if packet.size:
+                packets += 1
+            for frame in packet.decode():  # an empty packet at the end flushes the decoder
+                return frame
+            if packets >= FIRST_FRAME_MAX_PACKETS:
+                break
+    except av.error.DecoderNotFoundError:
+        raise MediaRejected(
+            "unsupported_codec", "The video codec is not one FFmpeg can decode."
+        ) from None
+    except av.FFmpegError as exc:
+        raise MediaRejected(
+            "corrupt_file", f"The video stream cannot be decoded ({exc.strerror or exc})."
+        ) from None
+    raise MediaRejected("corrupt_file", "No picture could be decoded from the video stream.")
 
 
 def probe(source: str | IO[bytes]) -> ProbeResult:
@@ -151,7 +169,9 @@ def _check(container: Any, head: bytes) -> ProbeResult:
             f"{settings.TOWNHALL_VIDEO_MAX_SECONDS / 60:g} minutes.",
         )
 
-    rotation = _display_rotation(container, video)
+    first = _first_frame(container, video)
+    # PyAV exposes the display matrix on decoded frames when the stream does not carry it.
+    rotation = _rotation(video) or round(getattr(first, "rotation", 0) or 0) % 360
     width, height = (
         (coded_height, coded_width) if rotation in (90, 270) else (coded_width, coded_height)
     )

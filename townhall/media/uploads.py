@@ -3,9 +3,13 @@
 An ``Upload`` row lives in the uploader's home region (it is their protected data: the caption
 of a video not yet posted). Its bytes live in the *owner's* vault (the uploader, or the
 organisation they post for), under ``uploads/<upload id>/``: each PATCH streams into one new
-sealed part, so nothing is ever held whole in memory and a dropped connection costs at most
-the part being written. When the last byte arrives the parts are handed to ``video_create``,
-which probes them and queues the transcoding, or refuses them (and then nothing is kept).
+sealed part, so the file is never held whole in memory and a dropped connection costs at most
+the PATCH it cut off. Under WSGI the part is written as the body arrives, and a PATCH cut off
+half-way keeps the bytes that came; under ASGI Django has read the whole body (at most
+TOWNHALL_TUS_MAX_CHUNK_BYTES, in memory: townhall/media/asgi.py) before the view runs, and a
+PATCH whose client went away never reaches it, so none of its bytes are kept. When the last
+byte arrives the parts are handed to ``video_create``, which probes them and queues the
+transcoding, or refuses them (and then nothing is kept).
 
 Concurrency: the body is streamed without holding a database transaction (on SQLite an open
 write transaction would block the whole region for the length of an upload); the part is then
@@ -65,6 +69,16 @@ QUOTA_WINDOW = dt.timedelta(hours=24)
 
 class UploadTooLarge(DomainError):
     status = 413
+
+
+def chunk_too_large() -> UploadTooLarge:
+    """The refusal of a tus body over TOWNHALL_TUS_MAX_CHUNK_BYTES (see townhall/media/asgi.py)."""
+    limit = settings.TOWNHALL_TUS_MAX_CHUNK_BYTES
+    return UploadTooLarge(
+        "chunk_too_large",
+        f"One request carries at most {limit} bytes of an upload; send it in parts of at most "
+        "that size (OPTIONS /api/v1/uploads/ says so in Townhall-Max-Chunk-Size).",
+    )
 
 
 class UploadGone(DomainError):

@@ -84,6 +84,7 @@ def _upload_page(
         "problem": problem,
         "simple_max_mb": settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES // 1024**2,
         "max_mb": settings.TOWNHALL_UPLOAD_MAX_BYTES // 1024**2,
+        "chunk_bytes": settings.TOWNHALL_TUS_MAX_CHUNK_BYTES,
     }
     return render(request, "media/upload.html", context, status=status)
 
@@ -101,7 +102,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     limit = settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES
     declared = request.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
-        # Refused before Django reads (and spools) the body.
+        # Refused before the multipart parser writes it to temporary files (under WSGI, before
+        # the body is read at all; under ASGI Django has read it before any view runs).
         return _upload_page(
             request, UploadForm(account=account), status=413, problem=_too_large(limit)
         )

@@ -259,6 +259,12 @@ TOWNHALL_UPLOAD_MAX_BYTES = int(env("TOWNHALL_UPLOAD_MAX_BYTES", str(1024**3)))
 TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES = int(env("TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES", str(100 * 1024**2)))
 TOWNHALL_UPLOAD_DAILY_QUOTA_BYTES = int(env("TOWNHALL_UPLOAD_DAILY_QUOTA_BYTES", str(5 * 1024**3)))
 TOWNHALL_UPLOAD_EXPIRY_HOURS = int(env("TOWNHALL_UPLOAD_EXPIRY_HOURS", "24"))
+# The largest body of one tus PATCH (or creation-with-upload POST). Under ASGI Django reads a
+# request's whole body before the view runs, in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE and then
+# in an unencrypted temporary file; that setting is kept at least this large (below), and bigger
+# bodies are refused before they are read (townhall/media/asgi.py), so upload bytes stay off disk
+# until they are sealed.
+TOWNHALL_TUS_MAX_CHUNK_BYTES = int(env("TOWNHALL_TUS_MAX_CHUNK_BYTES", str(4 * 1024**2)))
 TOWNHALL_VIDEO_MAX_SECONDS = float(env("TOWNHALL_VIDEO_MAX_SECONDS", "600"))
 TOWNHALL_VIDEO_MIN_SECONDS = float(env("TOWNHALL_VIDEO_MIN_SECONDS", "1"))
 TOWNHALL_VIDEO_MAX_SIDE = int(env("TOWNHALL_VIDEO_MAX_SIDE", "4096"))
@@ -268,6 +274,10 @@ TOWNHALL_FFMPEG = env("TOWNHALL_FFMPEG")
 TOWNHALL_TRANSCODE_THREADS = int(env("TOWNHALL_TRANSCODE_THREADS", "0"))
 TOWNHALL_TRANSCODE_LEASE_SECONDS = int(env("TOWNHALL_TRANSCODE_LEASE_SECONDS", "60"))
 TOWNHALL_TRANSCODE_MAX_ATTEMPTS = int(env("TOWNHALL_TRANSCODE_MAX_ATTEMPTS", "3"))
+# A job's FFmpeg runs are killed after max(TIMEOUT_SECONDS, TIMEOUT_FACTOR times the video's
+# duration) of wall-clock time, and the video fails with transcode_timeout.
+TOWNHALL_TRANSCODE_TIMEOUT_SECONDS = float(env("TOWNHALL_TRANSCODE_TIMEOUT_SECONDS", "120"))
+TOWNHALL_TRANSCODE_TIMEOUT_FACTOR = float(env("TOWNHALL_TRANSCODE_TIMEOUT_FACTOR", "10"))
 TOWNHALL_WORK_DIR = Path(env("TOWNHALL_WORK_DIR", str(VAR_DIR / "work")))
 
 # --- Limits ----------------------------------------------------------------------------------
@@ -279,7 +289,7 @@ TOWNHALL_AVATAR_SIZE = 400
 TOWNHALL_AUTH_RATE = int(env("TOWNHALL_AUTH_RATE", "10"))
 TOWNHALL_AUTH_RATE_WINDOW = int(env("TOWNHALL_AUTH_RATE_WINDOW", "300"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(2 * 1024 * 1024, TOWNHALL_TUS_MAX_CHUNK_BYTES)
 
 # --- Cache -----------------------------------------------------------------------------------
 

@@ -1,10 +1,12 @@
-// The upload page with JavaScript: send the file with the tus 1.0 protocol, in 5 MiB parts,
-// resuming after a failed part, and show the progress. Without JavaScript the form posts the
-// whole file to the page (the simple upload), so nothing here is needed for it to work.
+// The upload page with JavaScript: send the file with the tus 1.0 protocol, in parts as large as
+// the server takes (data-chunk-bytes), resuming after a failed part, and show the progress.
+// Without JavaScript the form posts the whole file to the page (the simple upload), so nothing
+// here is needed for it to work.
 "use strict";
 
 (() => {
-  const DEFAULT_CHUNK = 5 * 1024 * 1024;
+  // Only if the page does not say: small enough for any server.
+  const DEFAULT_CHUNK = 1024 * 1024;
   const TUS = "1.0.0";
   const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000];
 
@@ -55,7 +57,7 @@
     });
 
   const upload = async (form, file, show) => {
-    // data-chunk-bytes lets tests send small parts; pages leave it out.
+    // The server's TOWNHALL_TUS_MAX_CHUNK_BYTES (tests set it smaller).
     const CHUNK = Number(form.dataset.chunkBytes) || DEFAULT_CHUNK;
     const csrf = cookie("csrftoken") || form.querySelector("[name=csrfmiddlewaretoken]").value;
     const base = { "Tus-Resumable": TUS, "X-CSRFToken": csrf };

@@ -1,0 +1,102 @@
+"""Keeping tus request bodies within TOWNHALL_TUS_MAX_CHUNK_BYTES before Django reads them.
+
+Django's ASGI handler reads a request's whole body before any middleware or view runs: in
+memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, then in an unnamed temporary file in the system's
+temporary folder (``tempfile``'s, not FILE_UPLOAD_TEMP_DIR), unencrypted. For an upload that is
+the plaintext of what may be a private video, so a tus body is allowed no more than
+TOWNHALL_TUS_MAX_CHUNK_BYTES (which the settings keep within FILE_UPLOAD_MAX_MEMORY_SIZE): a
+larger declared Content-Length is refused before a byte of the body is read, and a body
+without one (chunked) is cut off as soon as it passes the limit. Either way the 413 comes from
+here, in the API's error shape, and Django never sees the request. Under WSGI the view streams
+the body itself and refuses an oversized one the same way (townhall/media/api.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from townhall.api.errors import error_body
+
+from . import uploads
+
+Scope = dict[str, Any]
+Message = Mapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_WITH_BODY = ("POST", "PATCH")
+
+
+class TusBodyLimit:
+    """ASGI middleware around Django: refuse tus bodies too large to be held in memory."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._prefix = ""
+
+    def _applies(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
+            return False
+        if not self._prefix:
+            self._prefix = reverse("api:tus_options")
+        path = scope["path"].removeprefix(scope.get("root_path", ""))
+        return bool(path.startswith(self._prefix))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._applies(scope):
+            await self.app(scope, receive, send)
+            return
+        limit = settings.TOWNHALL_TUS_MAX_CHUNK_BYTES
+        declared = _header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(send)
+            return
+        received = 0
+        over = False
+
+        async def bounded_receive() -> Message:
+            nonlocal received, over
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # Django takes this as the client going away and answers nothing.
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        await self.app(scope, bounded_receive, send)
+        if over:
+            await _refuse(send)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1").strip()
+    return ""
+
+
+async def _refuse(send: Send) -> None:
+    error = uploads.chunk_too_large()
+    body = json.dumps(error_body(error.code, error.message)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"tus-resumable", uploads.TUS_VERSION.encode()),
+                # The rest of the body was never read: this connection cannot carry another.
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
