@@ -897,6 +897,101 @@ def test_townhall_cli_knows_the_command() -> None:
     assert "--user HANDLE" in result.stdout
 
 
+# --- The command, end to end over three SQLite files and three storage folders ---------------
+
+
+def test_cli_over_three_regions_in_sqlite_files(tmp_path: Path) -> None:
+    """What an auditor runs: ``townhall residency-scan`` in its own process, over the files of
+    a real instance. Clean, it exits 0; with one sealed file copied into another region's
+    folder, it exits 1 and names it; when it cannot run, it exits 2."""
+    import os
+    import shutil
+
+    var = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOWNHALL_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="townhall.settings.base",
+        TOWNHALL_VAR_DIR=str(var),
+        TOWNHALL_REGIONS=(
+            '{"uk": {"jurisdiction": "GB"}, "us": {"jurisdiction": "US"},'
+            ' "sg": {"jurisdiction": "SG"}}'
+        ),
+        TOWNHALL_REGION_BY_COUNTRY='{"US": "us", "SG": "sg"}',
+        TOWNHALL_TASKS_BACKEND="immediate",  # the transcoding job runs inside the script
+    )
+
+    def townhall(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "townhall", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    for step in (("keys", "init"), ("migrate", "--verbosity", "0")):
+        result = townhall(*step)
+        assert result.returncode == 0, result.stderr
+    clip = tmp_path / "clip.mp4"
+    ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc2=size=144x256:rate=10:duration=1.2"),
+        *("-f", "lavfi", "-i", "sine=frequency=500:duration=1.2"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+        *("-c:a", "aac", "-ac", "2", "-shortest", str(clip)),
+    )
+    script = (
+        "import datetime as dt, pathlib\n"
+        "from townhall.accounts.services import account_sign_up\n"
+        "from townhall.media.uploads import video_upload_simple\n"
+        "people = {}\n"
+        "for handle, country in [('ukperson', 'GB'), ('usperson', 'US'), ('sgperson', 'SG')]:\n"
+        "    people[handle] = account_sign_up(handle=handle, display_name=handle.title(),\n"
+        "        email=f'{handle}@example.org', password='a long passphrase',\n"
+        "        date_of_birth=dt.date(1990, 5, 17), country=country, ip='203.0.113.9')\n"
+        f"data = pathlib.Path({str(clip)!r}).read_bytes()\n"
+        "video = video_upload_simple(uploader=people['sgperson'], chunks=[data], size=len(data),\n"
+        "    caption='Rehearsal for the select committee, not for release', visibility='private')\n"
+        "video.refresh_from_db()\n"
+        "print(video.state, video.owner.pk, video.public_id)\n"
+    )
+    result = townhall("shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+    state, owner_id, public_id = result.stdout.split()[-3:]
+    assert state == "published"
+
+    clean = townhall("residency-scan")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    first, *rest = clean.stdout.splitlines()
+    assert first.startswith("Residency scan of 3 regions (uk, us, sg) for every account: 3 acc")
+    assert rest[-1] == "0 findings"
+
+    # A sealed rendition of the private video, copied from Singapore's folder to the US one.
+    media = var / "media" / "regions"
+    name = f"{owner_id}/videos/{public_id}/144.mp4"
+    (media / "us" / name).parent.mkdir(parents=True)
+    shutil.copy(media / "sg" / name, media / "us" / name)
+    leak = townhall("residency-scan")
+    assert leak.returncode == 1, leak.stdout + leak.stderr
+    assert leak.stdout.splitlines()[-2:] == [
+        "1 finding:",
+        f"  file_outside_home_region: @sgperson (home sg) in storage region_us at {name}: "
+        "a protected file outside the home region's storage",
+    ]
+    # Scoped to someone else, the leak is not theirs.
+    assert townhall("residency-scan", "--user", "usperson").returncode == 0
+
+    unknown = townhall("residency-scan", "--user", "nobody")
+    assert (unknown.returncode, unknown.stderr.strip()) == (
+        2,
+        "CommandError: No account has the handle @nobody.",
+    )
+    (var / "keys" / "kek-us.key").unlink()
+    no_key = townhall("residency-scan")
+    assert no_key.returncode == 2, no_key.stdout + no_key.stderr
+    assert "kek-us.key" in no_key.stderr
+
+
 # --- The search pattern -----------------------------------------------------------------------
 
 

@@ -14,7 +14,12 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    SystemCheckError,
+)
 from django.db import DatabaseError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -52,6 +57,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", metavar="HANDLE", help="Scan for one account's data only (its handle)"
         )
+
+    def check(self, *args: Any, **kwargs: Any) -> None:
+        """Django's system checks (a missing key file, for one), failing with exit code 2: the
+        scan did not run, which an auditor must not mistake for findings (exit code 1)."""
+        try:
+            super().check(*args, **kwargs)
+        except SystemCheckError as exc:
+            raise SystemCheckError(str(exc), returncode=CANNOT_RUN) from None
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(stderr=True)
