@@ -20,8 +20,8 @@ def test_published_refused_and_failed_videos_leave_nothing_out_of_place(
 ):
     sg = make_person("sgmaker", country="SG")
     org = make_org(owner=sg, handle="sgcouncil")
-    publish(sg, clips("vertical.mp4", size="360x640", seconds=1.5), visibility="private")
-    publish(org, clips("small.mp4", size="240x426", seconds=1.5), visibility="followers")
+    publish(sg, clips("scan-360.mp4", size="360x640", seconds=1.5), visibility="private")
+    publish(org, clips("scan-240.mp4", size="240x426", seconds=1.5), visibility="followers")
     text = tmp_path / "text.mp4"
     text.write_text("not a video")
     with pytest.raises(MediaRejected):
@@ -34,7 +34,7 @@ def test_published_refused_and_failed_videos_leave_nothing_out_of_place(
         return real_run(args, **kwargs)
 
     monkeypatch.setattr(ffmpeg, "run", failing_run)
-    failed = publish(sg, clips("odd.mp4", size="250x444", seconds=1.5), visibility="private")
+    failed = publish(sg, clips("scan-250.mp4", size="250x444", seconds=1.5), visibility="private")
     assert failed.state == Video.State.FAILED
 
     report = residency_scan()
@@ -48,7 +48,7 @@ def test_a_dead_workers_folder_is_a_finding_until_the_reaper_removes_it(
     person, clips, publish, settings
 ):
     settings.TOWNHALL_KEEP_ORIGINALS = True
-    source = clips("vertical.mp4", size="360x640", seconds=1.5)
+    source = clips("scan-360.mp4", size="360x640", seconds=1.5)
     video = publish(person, source, visibility="private")
     job = MediaJob.objects.get(video=video)
     # A second attempt at the job, with the decrypted original in its work folder.
