@@ -8,6 +8,7 @@ of a non-public video (files sealed with the owner's data key in the region's st
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from django.db import models
@@ -137,6 +138,26 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"upload {self.key}"
+
+    def private_texts(self, field: str, value: object) -> list[str]:
+        """The user's own words inside a sealed value (``value``, opened), each on its own.
+
+        The residency scan searches for each of them, since a leak would rarely copy the whole
+        JSON. The caption of a public video stops being private when its upload completes:
+        the video, caption included, is public from then on.
+        """
+        if field != "metadata" or not isinstance(value, str):
+            return []
+        try:
+            meta = json.loads(value)
+        except ValueError:
+            return []
+        if not isinstance(meta, dict) or not isinstance(meta.get("caption"), str):
+            return []
+        public = meta.get("visibility") == Video.Visibility.PUBLIC
+        if public and self.state == self.State.COMPLETE:
+            return []
+        return [meta["caption"]]
 
 
 class MediaJob(models.Model):

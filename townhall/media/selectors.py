@@ -8,7 +8,7 @@ from townhall.accounts.models import Account, Role
 from townhall.accounts.services import role_of
 from townhall.errors import NotFound
 
-from .models import Video
+from .models import MediaJob, Video
 
 
 def manages(owner: Account, viewer: Account | None) -> bool:
@@ -42,3 +42,10 @@ def video_get_visible(
     if video is None or not video_visible(video, viewer):
         raise NotFound("video_not_found", "No such video.")
     return video
+
+
+def job_owner_ids(*, job_ids: list[int]) -> dict[int, int]:
+    """The account that owns the video of each transcoding job (the residency scan names the
+    owner of a work folder a job left behind)."""
+    rows = MediaJob.objects.filter(pk__in=job_ids).values_list("pk", "video__owner_id")
+    return dict(rows)

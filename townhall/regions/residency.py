@@ -8,32 +8,50 @@
 - any protected value of a user in plaintext, anywhere: in a public table, in a region's
   tables (at rest everything protected is sealed, even at home), in a public file or inside a
   protected file;
-- protected files that are not sealed.
+- a decrypted copy of a user's protected file (an original upload, a rendition of a private
+  video) anywhere: in any storage, in a database column, or in the transcoding work folder;
+- protected files that are not sealed, and sealed files in no account's folder;
+- files left in the transcoding work folder (``TOWNHALL_WORK_DIR``) by jobs that are no longer
+  running: while a job runs its folder holds a decrypted original, and after it, nothing.
 
-To know what to look for, the scan opens each person's vault through the access gateway as the
-system job ``residency_scan`` and reveals their sealed values. That access is written to each
-user's access log, which is the honest record that the scan read their data. The values stay in
-memory for the length of the scan and are never printed: a finding names the field (for
-example ``accounts.identity.email``), not its value.
+To know what to look for, the scan opens each account's vault (people and organisations)
+through the access gateway as the system job ``residency_scan``, reveals their sealed values and
+decrypts their protected files to hash them (SHA-256 of the plaintext, streamed). That access is
+written to each account's access log, which is the honest record that the scan read their data.
+The values and hashes stay in memory for the length of the scan and are never printed: a
+finding names the field (for example ``accounts.identity.email``) or the sealed file, not the
+value. An account with no data key has nothing sealed, and its vault is not opened.
 
 Values shorter than ``MIN_VALUE_LENGTH`` characters (country codes, short IPv6 addresses) are
-not searched for: they match unrelated text by chance. Comparison ignores ASCII case.
+not searched for: they match unrelated text by chance. For the same reason files shorter than
+``MIN_FILE_BYTES`` (HLS playlists and init segments, which are the same for every video with the
+same ladder) are not hashed. Comparison of values ignores ASCII case. A model may name parts of
+a sealed value to search for on their own (``private_texts``: the caption inside an upload's
+sealed JSON metadata). A decrypted copy is found when it is the whole file: the files of one
+folder are also hashed joined in name order, which for the parts of an upload is the original
+as uploaded.
 
-Cost: one query per person and protected model to collect the values (and one access-log
-entry per person), one grouped query per region and protected model for the placement check,
-then one streamed ``SELECT *`` per table of every database and one read of every stored file.
+Cost: one query per account and protected model to collect the values (and one access-log
+entry per account), one read and decryption of every protected file to hash it, one grouped
+query per region and protected model for the placement check, then one streamed ``SELECT *``
+per table of every database and one read of every stored file and of every leftover file in
+the work folder. Files are read in ``FILE_BLOCK`` blocks, never whole; memory holds the values
+and, per protected file of at least ``MIN_FILE_BYTES``, its name and a 32-byte hash.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage, storages
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -44,20 +62,27 @@ from townhall.audit.gateway import (
     Actor,
     ProtectedDataUnavailable,
     Purpose,
+    Vault,
     open_vault,
     protected_models,
     sealed_fields,
 )
+from townhall.audit.signing import instance_key_check
 from townhall.errors import DomainError
+from townhall.media.jobs import jobs_running_attempts, work_folder_job
+from townhall.media.selectors import job_owner_ids
 
 from .classification import DataClass, classify, model_label
 from .config import Region
-from .crypto import FILE_MAGIC
+from .crypto import FILE_MAGIC, DecryptionFailed
+from .keyproviders import key_provider
 from .models import DataKey
 from .selectors import in_region, region_list, region_storage, storage_walk
 
 MIN_VALUE_LENGTH = 6
+MIN_FILE_BYTES = 4096
 FILE_BLOCK = 1024 * 1024
+WORK_FOLDER = "work folder"
 FETCH_ROWS = 2000
 SCAN_JOB = "residency_scan"
 
@@ -67,7 +92,10 @@ class FindingKind(StrEnum):
     KEY_OUTSIDE_HOME_REGION = "key_outside_home_region"
     FILE_OUTSIDE_HOME_REGION = "file_outside_home_region"
     PLAINTEXT = "plaintext"
+    DECRYPTED_COPY = "decrypted_copy"
     UNSEALED_FILE = "unsealed_file"
+    SEALED_FILE_OF_NO_ACCOUNT = "sealed_file_of_no_account"
+    LEFTOVER_WORK_FILE = "leftover_work_file"
 
 
 @dataclass(frozen=True)
@@ -81,8 +109,8 @@ class Finding:
     handle: str
     account_id: int | None
     home_region: str
-    where: str  # a database alias, or "storage <alias>"
-    location: str  # table.column, or a file's name in its storage
+    where: str  # a database alias, "storage <alias>", or "work folder"
+    location: str  # table.column, or a file's name in its storage or the work folder
     kind: FindingKind
     detail: str
 
@@ -99,8 +127,10 @@ class ScanCounts:
     databases: int = 0
     tables: int = 0
     rows: int = 0
-    files: int = 0
-    bytes: int = 0  # read from storage
+    files: int = 0  # in every storage
+    files_hashed: int = 0  # protected files decrypted to look for their plaintext elsewhere
+    work_files: int = 0  # left in the transcoding work folder
+    bytes: int = 0  # read from storage and the work folder
 
 
 @dataclass
@@ -185,10 +215,12 @@ def _trie_pattern(words: Iterable[str]) -> str:
 
 
 class _Needles:
-    """Every protected value searched for, with its owners, as one text and one bytes pattern."""
+    """Every protected value searched for, with its owners, as one text and one bytes pattern;
+    and the SHA-256 of every protected file's plaintext, with its owner."""
 
     def __init__(self) -> None:
         self.owners: dict[str, set[tuple[_Owner, str]]] = {}
+        self.digests: dict[bytes, set[tuple[_Owner, str]]] = {}
         self.skipped_short = 0
         self._text: re.Pattern[str] | None = None
         self._bytes: re.Pattern[bytes] | None = None
@@ -200,6 +232,10 @@ class _Needles:
                 self.skipped_short += 1
                 continue
             self.owners.setdefault(text.lower(), set()).add((owner, label))
+
+    def add_digest(self, owner: _Owner, stored: str, digest: bytes) -> None:
+        """``stored``: the sealed file (or folder of parts) whose plaintext has this hash."""
+        self.digests.setdefault(digest, set()).add((owner, stored))
 
     def compile(self) -> None:
         if not self.owners:
@@ -214,6 +250,10 @@ class _Needles:
 
     def __len__(self) -> int:
         return len(self.owners)
+
+    @property
+    def empty(self) -> bool:
+        return not self.owners and not self.digests
 
     def in_text(self, text: str) -> set[tuple[_Owner, str]]:
         if self._text is None:
@@ -231,6 +271,9 @@ class _Needles:
             found |= self.owners[match.group().decode()]
         return found
 
+    def of_digest(self, digest: bytes) -> set[tuple[_Owner, str]]:
+        return self.digests.get(digest, set())
+
 
 def _protected_models() -> list[type[Model]]:
     # The gateway's list: protected models that hold a user's data. The access log is protected
@@ -239,44 +282,137 @@ def _protected_models() -> list[type[Model]]:
     return protected_models()
 
 
-def _collect_needles(persons: list[_Owner], report: ScanReport, say: Progress) -> _Needles:
-    needles = _Needles()
-    models = [m for m in _protected_models() if sealed_fields(m)]
-    accounts = Account.objects.in_bulk([p.account_id for p in persons])
-    for n, owner in enumerate(persons, 1):
-        say(f"reading the protected values of @{owner.handle} ({n}/{len(persons)})")
-        try:
-            vault = open_vault(
-                subject=accounts[owner.account_id],
-                actor=Actor.system(SCAN_JOB),
-                purpose=Purpose.SERVICE_DELIVERY,
-            )
-        except DomainError as exc:
-            raise ResidencyScanError(
-                f"The scan may not read @{owner.handle}'s data in region {owner.home_region}: "
-                f"{exc.message} Allow the job {SCAN_JOB!r} in that region's system_jobs."
-            ) from None
-        try:
-            vault.key  # noqa: B018  (fails at once when the data key is missing or damaged)
-        except ProtectedDataUnavailable:
+def _private_texts(row: Model, name: str, value: Any) -> list[str]:
+    """Parts of an opened sealed value to search for on their own, as the row's model says
+    (``private_texts``; the caption inside an upload's sealed JSON metadata, for one)."""
+    private_texts = getattr(row, "private_texts", None)
+    return list(private_texts(name, value)) if callable(private_texts) else []
+
+
+def _open_vault(
+    owner: _Owner, account: Account, models: list[type[Model]], report: ScanReport
+) -> Vault | None:
+    """The account's vault through the gateway, or None when there is nothing to open.
+
+    An account without a data key (an organisation that never stored anything protected; an
+    erased person) is not read at all, so the scan does not show on its access log; a note
+    says so if protected rows or files of it are there even so.
+    """
+    region = owner.home_region
+    if not in_region(DataKey, region).filter(account_id=owner.account_id).exists():
+        held = any(
+            in_region(model, region).filter(account_id=owner.account_id).exists()
+            for model in models
+        ) or any(storage_walk(region_storage(region), str(owner.account_id)))
+        if held:
             report.notes.append(
-                f"@{owner.handle}: the data key is missing or does not unwrap, so the "
-                "protected values of this account were not searched for."
+                f"@{owner.handle}: protected data is held in region {region} but the account "
+                "has no data key there, so its values were not searched for."
             )
+        return None
+    try:
+        vault = open_vault(
+            subject=account, actor=Actor.system(SCAN_JOB), purpose=Purpose.SERVICE_DELIVERY
+        )
+    except DomainError as exc:
+        raise ResidencyScanError(
+            f"The scan may not read @{owner.handle}'s data in region {region}: "
+            f"{exc.message} Allow the job {SCAN_JOB!r} in that region's system_jobs."
+        ) from None
+    try:
+        vault.key  # noqa: B018  (fails at once when the data key is missing or damaged)
+    except ProtectedDataUnavailable:
+        report.notes.append(
+            f"@{owner.handle}: the data key is missing or does not unwrap, so the "
+            "protected values of this account were not searched for."
+        )
+        return None
+    return vault
+
+
+def _collect_values(
+    vault: Vault, owner: _Owner, models: list[type[Model]], needles: _Needles, report: ScanReport
+) -> None:
+    for model in models:
+        for row in vault.rows(model).iterator():
+            for name in sorted(sealed_fields(model)):
+                label = f"{model_label(model)}.{name}"
+                try:
+                    value = vault.open(row, name)
+                except ProtectedDataUnavailable:
+                    report.notes.append(
+                        f"@{owner.handle}: {label} of row {row.pk} does not open with the "
+                        "account's data key (damaged, or written unsealed)."
+                    )
+                    continue
+                needles.add(owner, label, value)
+                for text in _private_texts(row, name, value):
+                    needles.add(owner, label, text)
+
+
+def _collect_digests(vault: Vault, owner: _Owner, needles: _Needles, report: ScanReport) -> None:
+    """Hash the plaintext of each of the account's protected files, decrypting as it streams.
+
+    The files directly in one folder are also hashed joined in name order: an original
+    uploaded in parts is stored as the parts of one folder, and a decrypted copy of it would
+    be the parts joined.
+    """
+    folder: str | None = None
+    joined = hashlib.sha256()
+    joined_size = joined_files = 0
+    broken = False
+
+    def flush() -> None:
+        if folder is not None and not broken and joined_files > 1 and joined_size >= MIN_FILE_BYTES:
+            needles.add_digest(owner, f"{folder}/ (its files joined)", joined.digest())
+
+    for stored in vault.list_files():
+        parent = stored.rsplit("/", 1)[0]
+        if parent != folder:
+            flush()
+            folder, joined, joined_size, joined_files, broken = (
+                parent,
+                hashlib.sha256(),
+                0,
+                0,
+                False,
+            )
+        whole = hashlib.sha256()
+        size = 0
+        try:
+            with vault.open_file(stored) as reader:
+                while block := reader.read(FILE_BLOCK):
+                    whole.update(block)
+                    joined.update(block)
+                    size += len(block)
+        except (ProtectedDataUnavailable, DecryptionFailed):
+            report.notes.append(
+                f"@{owner.handle}: the file {stored} does not open with the account's data "
+                "key (damaged, not sealed, or not theirs), so copies of it were not searched for."
+            )
+            broken = True  # the folder's joined hash would not be the original's
             continue
-        for model in models:
-            for row in vault.rows(model).iterator():
-                for name in sorted(sealed_fields(model)):
-                    label = f"{model_label(model)}.{name}"
-                    try:
-                        value = vault.open(row, name)
-                    except ProtectedDataUnavailable:
-                        report.notes.append(
-                            f"@{owner.handle}: {label} of row {row.pk} does not open with the "
-                            "account's data key (damaged, or written unsealed)."
-                        )
-                        continue
-                    needles.add(owner, label, value)
+        report.counters.files_hashed += 1
+        report.counters.bytes += size
+        joined_size += size
+        joined_files += 1
+        if size >= MIN_FILE_BYTES:
+            needles.add_digest(owner, stored, whole.digest())
+    flush()
+
+
+def _collect_needles(subjects: list[_Owner], report: ScanReport, say: Progress) -> _Needles:
+    needles = _Needles()
+    models = _protected_models()
+    sealed_models = [m for m in models if sealed_fields(m)]
+    accounts = Account.objects.in_bulk([p.account_id for p in subjects])
+    for n, owner in enumerate(subjects, 1):
+        say(f"reading the protected data of @{owner.handle} ({n}/{len(subjects)})")
+        vault = _open_vault(owner, accounts[owner.account_id], models, report)
+        if vault is None:
+            continue
+        _collect_values(vault, owner, sealed_models, needles, report)
+        _collect_digests(vault, owner, needles, report)
     if needles.skipped_short:
         report.notes.append(
             f"{needles.skipped_short} protected values shorter than {MIN_VALUE_LENGTH} "
@@ -332,16 +468,23 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _detail(kind: FindingKind, owner: _Owner | None, where: str, what: str, n: int) -> str:
+    in_a_file = where.startswith("storage ") or where == WORK_FOLDER
+    place = "file" if in_a_file else _plural(n, "row", "rows")
     match kind:
         case FindingKind.PLAINTEXT:
-            place = _plural(n, "row", "rows") if not where.startswith("storage ") else "file"
             return f"{what} in plaintext ({place})"
+        case FindingKind.DECRYPTED_COPY:
+            return f"a decrypted copy of the protected file {what} ({place})"
         case FindingKind.ROW_OUTSIDE_HOME_REGION | FindingKind.KEY_OUTSIDE_HOME_REGION:
             return f"{_plural(n, 'row', 'rows')} of {what}"
         case FindingKind.FILE_OUTSIDE_HOME_REGION:
             return what or "a protected file outside the home region's storage"
         case FindingKind.UNSEALED_FILE:
             return "a protected file that is not encrypted"
+        case FindingKind.SEALED_FILE_OF_NO_ACCOUNT:
+            return "a sealed file outside every account's folder"
+        case FindingKind.LEFTOVER_WORK_FILE:
+            return what or "a file left by a transcoding job that is no longer running"
     return what
 
 
@@ -406,7 +549,7 @@ def _scan_databases(needles: _Needles, report: ScanReport, tally: _Tally, say: P
         for table in tables:
             say(f"{alias}: reading {table}")
             report.counters.tables += 1
-            if not len(needles):
+            if needles.empty:
                 continue
             stream = _stream_table(connection, table)
             columns: list[str] = next(stream)
@@ -416,43 +559,57 @@ def _scan_databases(needles: _Needles, report: ScanReport, tally: _Tally, say: P
                     for column, cell in zip(columns, row, strict=True):
                         if cell is None:
                             continue
+                        place = f"{table}.{column}"
                         if isinstance(cell, bytes | bytearray | memoryview):
-                            hits = needles.in_bytes(bytes(cell))
+                            data = bytes(cell)
+                            hits = needles.in_bytes(data)
+                            if len(data) >= MIN_FILE_BYTES:
+                                digest = hashlib.sha256(data).digest()
+                                for owner, stored in needles.of_digest(digest):
+                                    tally.add(
+                                        FindingKind.DECRYPTED_COPY, owner, alias, place, stored
+                                    )
                         else:
                             hits = needles.in_text(str(cell))
                         for owner, label in hits:
-                            tally.add(
-                                FindingKind.PLAINTEXT, owner, alias, f"{table}.{column}", label
-                            )
+                            tally.add(FindingKind.PLAINTEXT, owner, alias, place, label)
                 say(f"{alias}: reading {table} ({report.counters.rows:,} rows so far)")
 
 
 # --- (c) Every file of every storage ----------------------------------------------------------
 
 
-def _read_file(
-    storage: Storage, name: str, needles: _Needles, report: ScanReport
-) -> tuple[bool, set[tuple[_Owner, str]]]:
-    """(whether the file is sealed, whose values it holds in plaintext), in one read.
+@dataclass
+class _FileRead:
+    sealed: bool = False
+    values: set[tuple[_Owner, str]] = field(default_factory=set)  # (owner, field label)
+    copies: set[tuple[_Owner, str]] = field(default_factory=set)  # (owner, sealed file)
+
+
+def _read(file: IO[bytes], needles: _Needles, report: ScanReport) -> _FileRead:
+    """Whether the file is sealed, whose values it holds in plaintext and whose protected file
+    it is a decrypted copy of, in one read of ``FILE_BLOCK`` blocks.
 
     Blocks overlap by the longest value less one byte, so a value cut by a block boundary is
     still whole in one of the two windows.
     """
     overlap = max(needles.longest_bytes - 1, 0)
-    sealed = False
-    hits: set[tuple[_Owner, str]] = set()
+    found = _FileRead()
+    digest = hashlib.sha256()
+    size = 0
     tail = b""
-    first = True
-    with storage.open(name, "rb") as file:
-        while block := file.read(FILE_BLOCK):
-            report.counters.bytes += len(block)
-            if first:
-                sealed = block.startswith(FILE_MAGIC)
-                first = False
-            window = tail + block
-            hits |= needles.in_bytes(window)
-            tail = window[-overlap:] if overlap else b""
-    return sealed, hits
+    while block := file.read(FILE_BLOCK):
+        if not size:
+            found.sealed = block.startswith(FILE_MAGIC)
+        size += len(block)
+        digest.update(block)
+        window = tail + block
+        found.values |= needles.in_bytes(window)
+        tail = window[-overlap:] if overlap else b""
+    report.counters.bytes += size
+    if size >= MIN_FILE_BYTES:
+        found.copies = needles.of_digest(digest.digest())
+    return found
 
 
 def _owner_of_file(name: str, owners: dict[int, _Owner]) -> _Owner | None:
@@ -475,9 +632,13 @@ def _scan_storages(
         for name in storage_walk(storage):
             say(f"{where}: reading {name}")
             report.counters.files += 1
-            sealed, hits = _read_file(storage, name, needles, report)
-            for owner, label in hits:
+            with storage.open(name, "rb") as file:
+                found = _read(file, needles, report)
+            for owner, label in found.values:
                 tally.add(FindingKind.PLAINTEXT, owner, where, name, label)
+            for owner, stored in found.copies:
+                tally.add(FindingKind.DECRYPTED_COPY, owner, where, name, stored)
+            sealed = found.sealed
             file_owner = _owner_of_file(name, owners)
             if scope is not None and (file_owner is None or file_owner.account_id != scope):
                 continue
@@ -496,47 +657,131 @@ def _scan_storages(
                 tally.add(FindingKind.FILE_OUTSIDE_HOME_REGION, file_owner, where, name)
             if not sealed:
                 tally.add(FindingKind.UNSEALED_FILE, file_owner, where, name)
+            elif file_owner is None:
+                # Every protected file is stored under its owner's id (Vault.file_name).
+                tally.add(FindingKind.SEALED_FILE_OF_NO_ACCOUNT, None, where, name)
+
+
+# --- (d) The transcoding work folder ----------------------------------------------------------
+
+
+def _work_files(entry: Path) -> Iterator[Path]:
+    if entry.is_dir():
+        yield from sorted(p for p in entry.rglob("*") if p.is_file())
+    elif entry.is_file():
+        yield entry
+
+
+def _scan_work_folder(
+    owners: dict[int, _Owner],
+    scope: int | None,
+    needles: _Needles,
+    report: ScanReport,
+    tally: _Tally,
+    say: Progress,
+) -> None:
+    """Report every file in this machine's ``TOWNHALL_WORK_DIR`` that no running job owns.
+
+    A transcoding job decrypts the original into ``job<id>-<attempt>/`` while it runs and
+    removes the folder when it ends (a dead worker's folder is removed by any worker's
+    reaper). A running job's folder is expected, and left unread; anything else is a
+    decrypted copy that outlived its use. The work folder is on each worker's local disk:
+    the scan sees the one of the machine it runs on.
+    """
+    root = Path(settings.TOWNHALL_WORK_DIR)
+    if not root.is_dir():
+        return
+    entries = sorted(root.iterdir())
+    running = jobs_running_attempts()
+    leftover: list[tuple[Path, int | None]] = []
+    for entry in entries:
+        parsed = work_folder_job(entry.name)
+        job_id = parsed[0] if parsed is not None else None
+        if parsed is not None and running.get(parsed[0]) == parsed[1]:
+            report.notes.append(
+                f"{WORK_FOLDER} {entry.name} belongs to a running transcoding job (it holds a "
+                "decrypted original while the job runs), so it was not read."
+            )
+            continue
+        leftover.append((entry, job_id))
+    job_owners = job_owner_ids(job_ids=[j for _, j in leftover if j is not None])
+    for entry, job_id in leftover:
+        owner = owners.get(job_owners.get(job_id, -1)) if job_id is not None else None
+        for path in _work_files(entry):
+            name = path.relative_to(root).as_posix()
+            say(f"{WORK_FOLDER}: reading {name}")
+            report.counters.work_files += 1
+            with path.open("rb") as file:
+                found = _read(file, needles, report)
+            for value_owner, label in found.values:
+                tally.add(FindingKind.PLAINTEXT, value_owner, WORK_FOLDER, name, label)
+            for copy_owner, stored in found.copies:
+                tally.add(FindingKind.DECRYPTED_COPY, copy_owner, WORK_FOLDER, name, stored)
+            if scope is None or (owner is not None and owner.account_id == scope):
+                tally.add(FindingKind.LEFTOVER_WORK_FILE, owner, WORK_FOLDER, name)
 
 
 # --- The scan ---------------------------------------------------------------------------------
 
 
-def _owners(handle: str | None) -> tuple[dict[int, _Owner], list[_Owner], int | None]:
-    """(every account in scope by id, the persons among them, the one account id or None)."""
+def _check_keys() -> None:
+    """Refuse to run when a region's key-encryption key is missing or is not the one that
+    wrapped its data keys: no vault would open, and the scan would search for nothing and so
+    report a clean instance. (A single data key wrapped by another KEK is not a reason to stop:
+    it may be a key copied from another region, which the scan reports.)"""
+    provider = key_provider()
+    try:
+        instance_key_check()  # every access the scan makes is logged, and checkpoints signed
+        for region in region_list():
+            provider.check(region.code)
+    except ImproperlyConfigured as exc:
+        raise ResidencyScanError(f"The scan cannot open protected data: {exc}") from None
+    for region in region_list():
+        configured = provider.key_id(region.code)
+        keys = in_region(DataKey, region)
+        if keys.exists() and not keys.filter(kek_id=configured).exists():
+            raise ResidencyScanError(
+                f"The scan cannot open protected data: no data key in region {region.code!r}'s "
+                f"keyring was wrapped by the configured key-encryption key {configured}. The key "
+                f"file or TOWNHALL_KEK_{region.code.upper()} is wrong; restore the right one."
+            )
+
+
+def _owners(handle: str | None) -> tuple[dict[int, _Owner], int | None]:
+    """(every account in scope by id, people and organisations, and the one account id or
+    None). Organisations hold protected data too: the captions and files of their videos."""
     accounts = Account.objects.order_by("pk")
     if handle is not None:
         clean = handle.strip().lstrip("@").lower()
         accounts = accounts.filter(handle=clean)
         if not accounts.exists():
             raise ResidencyScanError(f"No account has the handle @{clean}.")
-    rows = accounts.values_list("pk", "handle", "home_region", "kind")
-    owners: dict[int, _Owner] = {}
-    persons: list[_Owner] = []
-    for pk, account_handle, home_region, kind in rows.iterator():
-        owner = _Owner(pk, account_handle, home_region)
-        owners[pk] = owner
-        if kind == Account.Kind.PERSON:
-            persons.append(owner)
+    rows = accounts.values_list("pk", "handle", "home_region")
+    owners = {pk: _Owner(pk, name, home) for pk, name, home in rows.iterator()}
     scope = next(iter(owners)) if handle is not None else None
-    return owners, persons, scope
+    return owners, scope
 
 
 def residency_scan(*, handle: str | None = None, progress: Progress | None = None) -> ScanReport:
-    """Scan every database and storage for protected data out of place; see the module doc.
+    """Scan every database, storage and the work folder for protected data out of place; see
+    the module doc.
 
     With ``handle``, only that account's data is looked for (still in every table and file).
-    Raises ``ResidencyScanError`` for an unknown handle, or when a region's policy does not
+    Raises ``ResidencyScanError`` for an unknown handle, when a region's key-encryption key is
+    missing or is not the one that wrapped its data keys, or when a region's policy does not
     allow the system job ``residency_scan``.
     """
     say: Progress = progress or (lambda message: None)
-    owners, persons, scope = _owners(handle)
+    _check_keys()
+    owners, scope = _owners(handle)
     report = ScanReport()
     report.counters.regions = len(region_list())
     report.counters.accounts = len(owners)
     tally = _Tally()
-    needles = _collect_needles(persons, report, say)
+    needles = _collect_needles(list(owners.values()), report, say)
     _check_placement(owners, scope, tally, say)
     _scan_databases(needles, report, tally, say)
     _scan_storages(owners, scope, needles, report, tally, say)
+    _scan_work_folder(owners, scope, needles, report, tally, say)
     report.findings = tally.findings()
     return report
