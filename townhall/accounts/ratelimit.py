@@ -1,8 +1,15 @@
-"""Fixed-window rate limits kept in the shared cache, so they hold across web processes."""
+"""Fixed-window rate limits kept in the shared cache, so they hold across web processes.
+
+The counters are keyed by IP address or log-in name, which are protected data, and the cache is
+shared by every region (the default database, or Redis). So a counter's key is a keyed hash
+(HMAC with the instance's secret key), never the value nor a plain hash of it: the IPv4 space is
+small enough that a plain SHA-256 is reversed by trying every address.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 from django.conf import settings
 from django.core.cache import cache
@@ -10,11 +17,16 @@ from django.core.cache import cache
 from townhall.errors import RateLimited
 
 
+def rate_key(key: str) -> str:
+    """The cache key part for ``key``: an HMAC that only the instance can compute."""
+    return hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
+
+
 def check_rate(scope: str, key: str) -> None:
     """Count one attempt for ``key`` in ``scope``; refuse once the limit is reached."""
     limit = settings.TOWNHALL_AUTH_RATE
     window = settings.TOWNHALL_AUTH_RATE_WINDOW
-    cache_key = "rate:" + scope + ":" + hashlib.sha256(key.encode()).hexdigest()
+    cache_key = "rate:" + scope + ":" + rate_key(key)
     if cache.add(cache_key, 1, timeout=window):
         return
     try:
