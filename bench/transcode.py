@@ -224,7 +224,9 @@ def run_app(instance: Platform, token: str, source: Path, chunk_size: int) -> tu
             break
         if video["state"] == "failed":
             raise SystemExit(f"the app did not publish the video: {video}")
-        time.sleep(0.05)
+        # As a client would: now and then while FFmpeg encodes (so that polling does not take
+        # CPU from it), often once the video is nearly done (so that the clock stops on time).
+        time.sleep(0.05 if video["progress"] >= 85 else 1.0)
     return time.perf_counter() - started, uploaded - started
 
 
