@@ -81,6 +81,13 @@ def test_tus_create_and_simple_upload(person, api_as):
     assert_unavailable(res, "POST", "/videos")
 
 
+def test_uploads_in_progress(person, api_as):
+    client = api_as(person)
+    create(client, 100)
+    damage_key(person)
+    assert_unavailable(client.call("GET", "/uploads/"), "GET", "/uploads/")
+
+
 @pytest.mark.parametrize("method", ["PATCH", "DELETE"])
 def test_tus_on_an_existing_upload(person, api_as, method):
     client = api_as(person)

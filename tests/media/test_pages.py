@@ -11,9 +11,17 @@ from django.conf import settings
 from django.test import Client
 
 from townhall.accounts.models import Account
-from townhall.accounts.services import invitation_respond, organisation_invite
+from townhall.accounts.services import (
+    invitation_respond,
+    membership_remove,
+    organisation_invite,
+    token_create,
+)
 from townhall.media.models import Video
 from townhall.media.views import caption_html
+
+from ..conftest import ApiClient
+from .tus import NOTHING, create, leftovers, metadata, tus
 
 BACKEND = "townhall.accounts.backends.RegionBackend"
 
@@ -149,6 +157,117 @@ def test_upload_over_the_simple_limit_is_refused_before_reading(
     assert response.status_code == 413
     assert "Turn JavaScript on" in response.content.decode()
     assert not Video.objects.exists()
+
+
+# --- Uploads in progress on the upload page ----------------------------------------------------
+
+
+def start_upload(account: Account, length: int = 400, sent: int = 0, **meta: str) -> str:
+    """Start a tus upload as ``account`` and send its first ``sent`` bytes; its id."""
+    _, secret = token_create(account=account, name="tus")
+    api = ApiClient(token=secret)
+    values = {"caption": "Budget day #council", "filename": "clip.mp4", **meta}
+    location = create(api, length, Upload_Metadata=metadata(**values))["Location"]
+    if sent:
+        assert tus(api, "PATCH", location, b"x" * sent, Upload_Offset="0").status_code == 204
+    return str(location.rsplit("/", 1)[-1])
+
+
+def upload_offset(account: Account, upload_id: str) -> int | None:
+    """How far an upload has got, as tus HEAD says; None once it is gone."""
+    _, secret = token_create(account=account, name="head")
+    head = tus(ApiClient(token=secret), "HEAD", f"/uploads/{upload_id}")
+    return int(head["Upload-Offset"]) if head.status_code == 200 else None
+
+
+def test_upload_page_lists_ones_uploads_in_progress(
+    person: Account, make_person: Callable[..., Account], make_org: Callable[..., Account]
+) -> None:
+    make_org(owner=person, handle="council")
+    mine = start_upload(person, sent=100, filename="<b>budget</b>.mp4")
+    for_org = start_upload(person, organisation="council", visibility="private")
+    others = start_upload(make_person("bob"), sent=200)
+    html = client_for(person).get("/upload").content.decode()
+    assert "Your uploads in progress" in html
+    assert '<progress max="100" value="25"' in html and "25% uploaded" in html
+    assert "&lt;b&gt;budget&lt;/b&gt;.mp4" in html and "<b>budget" not in html
+    assert "Budget day #council" in html
+    assert "for @council" in html and "Private" in html
+    assert html.count("expires <time datetime=") == 2
+    assert f'action="/upload/{mine}/cancel"' in html
+    assert f'action="/upload/{for_org}/cancel"' in html
+    assert others not in html
+
+
+def test_upload_page_without_uploads_in_progress(person: Account) -> None:
+    assert "Your uploads in progress" not in client_for(person).get("/upload").content.decode()
+
+
+def test_cancelling_an_upload_deletes_its_parts_and_record(person: Account) -> None:
+    upload_id = start_upload(person, sent=100)
+    kept = start_upload(person, sent=10)
+    assert leftovers(person)["parts"] == 2
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(person, backend=BACKEND)
+    page = client.get("/upload")
+    token = page.context["csrf_token"]
+    assert client.post(f"/upload/{upload_id}/cancel").status_code == 403  # no CSRF token
+    assert upload_offset(person, upload_id) == 100
+
+    response = client.post(f"/upload/{upload_id}/cancel", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and response["Location"] == "/upload"
+    assert upload_offset(person, upload_id) is None
+    assert upload_offset(person, kept) == 10
+    assert leftovers(person) == {"parts": 1, "uploads": 1, "videos": 0}
+    html = client.get("/upload").content.decode()
+    assert "The upload was cancelled" in html
+    assert upload_id not in html and f"/upload/{kept}/cancel" in html
+
+    client.post(f"/upload/{kept}/cancel", {"csrfmiddlewaretoken": token})
+    assert leftovers(person) == NOTHING
+    assert "Your uploads in progress" not in client.get("/upload").content.decode()
+
+
+def test_only_the_uploader_cancels_an_upload(
+    person: Account, make_person: Callable[..., Account], make_org: Callable[..., Account]
+) -> None:
+    org = make_org(owner=person, handle="council")
+    editor = make_person("eddie")
+    invitation = organisation_invite(
+        organisation=org, actor=person, invitee_handle=editor.handle, role="editor"
+    )
+    invitation_respond(invitation_id=invitation.pk, account=editor, accept=True)
+    upload_id = start_upload(person, sent=100, organisation="council")
+    path = f"/upload/{upload_id}/cancel"
+    # Another user, even one on the team the upload is for: as if it did not exist.
+    for other in (make_person("bob"), editor):
+        response = client_for(other).post(path)
+        assert response.status_code == 404
+        assert "No such upload" in response.content.decode()
+    assert client_for(None).post(path).status_code == 302  # to the log-in page
+    assert client_for(person).get(path).status_code == 405
+    assert client_for(person).post("/upload/uk-nosuchupload/cancel").status_code == 404
+    assert upload_offset(person, upload_id) == 100
+    assert leftovers(person, org)["parts"] == 1
+
+
+def test_an_upload_for_a_team_one_has_left_is_listed_but_not_cancelled(
+    person: Account, make_person: Callable[..., Account], make_org: Callable[..., Account]
+) -> None:
+    owner = make_person("olive")
+    org = make_org(owner=owner, handle="council")
+    invitation = organisation_invite(
+        organisation=org, actor=owner, invitee_handle=person.handle, role="editor"
+    )
+    invitation_respond(invitation_id=invitation.pk, account=person, accept=True)
+    upload_id = start_upload(person, sent=100, organisation="council")
+    membership_remove(organisation=org, actor=owner, member_handle=person.handle)
+    client = client_for(person)
+    assert f"/upload/{upload_id}/cancel" in client.get("/upload").content.decode()
+    response = client.post(f"/upload/{upload_id}/cancel")
+    assert response.status_code == 403
+    # The parts stay in the organisation's storage until the sweep expires the upload.
+    assert leftovers(person, org)["parts"] == 1
 
 
 # --- A video's page ---------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from townhall.errors import DomainError
 
 from . import services, uploads
 from .models import Video, VideoText
-from .schemas import VideoOut, VideoPageOut
+from .schemas import UploadOut, UploadPageOut, VideoOut, VideoPageOut, upload_url
 from .selectors import manages, video_get_visible
 from .services import HASHTAG_RE, MENTION_RE, owner_vault, video_caption
 
@@ -47,6 +47,31 @@ OFFSET_STREAM = "application/offset+octet-stream"
 # Multipart framing around the file of a simple upload (boundaries, the other fields).
 MULTIPART_SLACK = 64 * 1024
 PAGE_MAX = 50
+
+
+# --- Cursors: lists newest first, paged by position, never by OFFSET ------------------------
+
+
+def _cursor_encode(created_at: dt.datetime, pk: int) -> str:
+    """An opaque position after the row (created_at, pk), for lists newest first."""
+    raw = f"{created_at.isoformat()}|{pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
+    """The position a cursor names; 400 for anything ``_cursor_encode`` could not have made
+    (a naive time would compare in the wrong zone, a key past 64 bits overflows the database)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, number = raw.partition("|")
+        created, pk = dt.datetime.fromisoformat(stamp), int(number)
+        if created.tzinfo is None or not 0 < pk < 2**63:
+            raise ValueError(cursor)
+        return created, pk
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise DomainError.for_field(
+            "cursor", "cursor_invalid", "The cursor is not one this API gave out."
+        ) from None
 
 
 # --- tus ---------------------------------------------------------------------------------------
@@ -189,8 +214,30 @@ def tus_create(request: AuthedRequest) -> HttpResponse:
             uploads.upload_discard(uploader=request.auth, upload_id=info.id)
             raise
     response = HttpResponse(status=201)
-    response["Location"] = f"/api/v1/uploads/{info.id}"
+    response["Location"] = upload_url(info.id)
     return _upload_headers(response, info)
+
+
+@router.get(
+    "/uploads/",
+    response={200: UploadPageOut, **error_responses(400, 401, 503)},
+    summary="Your uploads in progress, newest first",
+)
+def upload_list(request: AuthedRequest, cursor: str = "", limit: int = 20) -> UploadPageOut:
+    """The uploads you started that are neither complete nor expired, also those for an
+    organisation, with how far each has got (`offset` of `length` bytes, `percent`) and when it
+    expires. Resume one at its tus `url` (HEAD, then PATCH from the offset); cancel it with
+    DELETE. Another team member's uploads for the same organisation are theirs to resume and
+    are not listed. A tus GET on this path is not part of the protocol, so this needs no
+    `Tus-Resumable`. Pass `next_cursor` back as `cursor` for the next page."""
+    limit = max(1, min(limit, PAGE_MAX))
+    after = _cursor_decode(cursor) if cursor else None
+    page, more = uploads.upload_list_in_progress(uploader=request.auth, after=after, limit=limit)
+    last = page[-1] if more else None
+    return UploadPageOut(
+        items=[UploadOut.from_upload(u) for u in page],
+        next_cursor=_cursor_encode(last.created_at, last.pk) if last else None,
+    )
 
 
 @router.api_operation(
@@ -364,22 +411,6 @@ def video_detail(request: HttpRequest, public_id: str) -> VideoOut:
     return _video_out(_video_get(public_id, viewer), viewer=viewer)
 
 
-def _cursor_encode(video: Video) -> str:
-    raw = f"{video.created_at.isoformat()}|{video.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, pk = raw.partition("|")
-        return dt.datetime.fromisoformat(stamp), int(pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise DomainError.for_field(
-            "cursor", "cursor_invalid", "The cursor is not one this API gave out."
-        ) from None
-
-
 @router.get(
     "/accounts/{handle}/videos",
     auth=optional_auth,
@@ -417,7 +448,10 @@ def account_videos(
         if video.pk in tags:
             out.hashtags, out.mentions = tags[video.pk]
         items.append(out)
-    return VideoPageOut(items=items, next_cursor=_cursor_encode(page[-1]) if more else None)
+    last = page[-1] if more else None
+    return VideoPageOut(
+        items=items, next_cursor=_cursor_encode(last.created_at, last.pk) if last else None
+    )
 
 
 @router.delete(

@@ -22,8 +22,9 @@ def new_public_id() -> str:
 
 
 class Video(models.Model):
+    # A video exists from the moment its upload is complete and probed: the uploading stage
+    # before that is an ``Upload`` row in the uploader's home region, not a state of this one.
     class State(models.TextChoices):
-        UPLOADING = "uploading", "Uploading"
         PROCESSING = "processing", "Processing"
         PUBLISHED = "published", "Published"
         FAILED = "failed", "Failed"

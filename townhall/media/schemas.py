@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
 
 from .models import Rendition, Video
+from .uploads import UploadInProgress
+
+
+def upload_url(upload_id: str) -> str:
+    """The tus URL of an upload: HEAD it for the offset, PATCH it to resume, DELETE to cancel."""
+    return f"/api/v1/uploads/{upload_id}"
 
 
 def rendition_url(video: Video, rendition: Rendition) -> str:
@@ -74,4 +81,41 @@ class VideoOut(Schema):
 
 class VideoPageOut(Schema):
     items: list[VideoOut]
+    next_cursor: str | None
+
+
+class UploadOut(Schema):
+    id: str
+    url: str
+    state: Literal["uploading"]
+    offset: int
+    length: int
+    percent: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    caption: str
+    visibility: str
+    filename: str
+    organisation: str | None
+
+    @staticmethod
+    def from_upload(upload: UploadInProgress) -> UploadOut:
+        return UploadOut(
+            id=upload.id,
+            url=upload_url(upload.id),
+            state="uploading",
+            offset=upload.offset,
+            length=upload.length,
+            percent=upload.percent,
+            created_at=upload.created_at,
+            expires_at=upload.expires_at,
+            caption=upload.caption,
+            visibility=upload.visibility,
+            filename=upload.filename,
+            organisation=upload.organisation or None,
+        )
+
+
+class UploadPageOut(Schema):
+    items: list[UploadOut]
     next_cursor: str | None

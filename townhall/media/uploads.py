@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from townhall.accounts.models import Account
@@ -254,6 +254,74 @@ def _row(vault: Vault, upload_id: str) -> Upload:
 
 def upload_get(*, uploader: Account, upload_id: str) -> UploadInfo:
     return _info(_row(own_vault(uploader, acting=uploader), upload_id))
+
+
+@dataclass(frozen=True)
+class UploadInProgress:
+    """An unfinished upload as its uploader's list shows it (``pk`` orders it, never shown)."""
+
+    pk: int
+    id: str
+    length: int
+    offset: int
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    caption: str
+    visibility: str
+    filename: str
+    # The handle of the organisation it is posted for; empty when the uploader posts for itself.
+    organisation: str
+
+    @property
+    def percent(self) -> int:
+        """Whole percent received, rounded down: 100 only once every byte is in."""
+        return self.offset * 100 // self.length if self.length else 100
+
+
+def upload_list_in_progress(
+    *, uploader: Account, after: tuple[dt.datetime, int] | None = None, limit: int = 20
+) -> tuple[list[UploadInProgress], bool]:
+    """The uploader's unfinished, unexpired uploads, newest first; and whether more follow.
+
+    ``after`` is the (created_at, pk) of the last upload of the page before. Only uploads the
+    account started itself are listed, also those it started for an organisation: tus lets
+    only the account that created an upload append to it or terminate it, so another team
+    member's upload for the same organisation is theirs to resume, not this account's.
+    Complete uploads (kept a day for the quota) have become videos and are not listed;
+    expired ones are as good as gone (tus answers 410) until the sweep deletes them.
+    """
+    vault = own_vault(uploader, acting=uploader)
+    rows = (
+        vault.rows(Upload)
+        .filter(state=Upload.State.ACTIVE, expires_at__gt=timezone.now())
+        .order_by("-created_at", "-pk")
+    )
+    if after is not None:
+        created, pk = after
+        rows = rows.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    page = list(rows[: limit + 1])
+    more = len(page) > limit
+    opened = [(row, _Meta.load(vault.open(row, "metadata"))) for row in page[:limit]]
+    others = {meta.owner_id for _, meta in opened} - {uploader.pk}
+    handles = (
+        dict(Account.objects.filter(pk__in=others).values_list("pk", "handle")) if others else {}
+    )
+    items = [
+        UploadInProgress(
+            pk=row.pk,
+            id=row.key,
+            length=row.length,
+            offset=row.offset,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            caption=meta.caption,
+            visibility=meta.visibility,
+            filename=meta.filename,
+            organisation=handles.get(meta.owner_id, ""),
+        )
+        for row, meta in opened
+    ]
+    return items, more
 
 
 def _prefix(row: Upload) -> str:

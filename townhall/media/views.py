@@ -12,13 +12,14 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from townhall.accounts.models import Account
 from townhall.accounts.selectors import organisation_list_for
@@ -33,6 +34,8 @@ from .services import CAPTION_MAX, HASHTAG_RE, MENTION_RE, video_caption
 # Multipart framing around the file (boundaries and the other fields), as the API allows.
 MULTIPART_SLACK = 64 * 1024
 STATUS_POLL_MS = 2000
+# Uploads in progress listed on the upload page; GET /api/v1/uploads/ pages through all of them.
+UPLOADS_SHOWN = 20
 
 
 def _viewer(request: HttpRequest) -> Account | None:
@@ -79,9 +82,14 @@ class UploadForm(forms.Form):
 def _upload_page(
     request: HttpRequest, form: UploadForm, status: int = 200, problem: str = ""
 ) -> HttpResponse:
+    account = _viewer(request)
+    assert account is not None
+    in_progress, more = uploads.upload_list_in_progress(uploader=account, limit=UPLOADS_SHOWN)
     context = {
         "form": form,
         "problem": problem,
+        "in_progress": in_progress,
+        "more_in_progress": more,
         "simple_max_mb": settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES // 1024**2,
         "max_mb": settings.TOWNHALL_UPLOAD_MAX_BYTES // 1024**2,
         "chunk_bytes": settings.TOWNHALL_TUS_MAX_CHUNK_BYTES,
@@ -130,6 +138,23 @@ def upload(request: HttpRequest) -> HttpResponse:
         add_domain_error(form, error, aliases={"Upload-Metadata": "caption"})
         return _upload_page(request, form, status=error.status if error.status >= 400 else 400)
     return redirect("media:video", public_id=video.public_id)
+
+
+@login_required
+@require_POST
+@shows_domain_errors
+def upload_cancel(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """Cancel one of the signed-in account's uploads in progress: its parts and its record go.
+
+    It is the tus termination service, as DELETE /api/v1/uploads/<id> calls it: only the
+    account that started the upload may cancel it, and anyone else's upload is a 404, exactly
+    like one that does not exist.
+    """
+    account = _viewer(request)
+    assert account is not None
+    uploads.upload_terminate(uploader=account, upload_id=upload_id)
+    messages.success(request, "The upload was cancelled and what it had sent was deleted.")
+    return redirect("media:upload")
 
 
 def _too_large(limit: int) -> str:
