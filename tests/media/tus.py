@@ -52,11 +52,16 @@ def send(client: Any, location: str, data: bytes, chunk: int = 64 * 1024) -> Any
 
 
 def leftovers(uploader: Account, owner: Account | None = None) -> dict[str, int]:
-    """What an upload could leave behind: parts in storage, Upload rows, videos."""
+    """What an upload could leave behind: parts in storage, Upload rows, videos.
+
+    An ended upload's row is kept for the daily quota, holding no more than its sizes and
+    times: it is not a leftover, unless it still holds sealed metadata.
+    """
     owner = owner or uploader
+    rows = own_vault(uploader, acting=uploader).rows(Upload)
     return {
         "parts": len(owner_vault(owner, acting=owner).list_files("uploads")),
-        "uploads": own_vault(uploader, acting=uploader).rows(Upload).count(),
+        "uploads": rows.exclude(state=Upload.State.TERMINATED, metadata=None).count(),
         "videos": Video.objects.filter(owner=owner).count(),
     }
 

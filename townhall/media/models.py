@@ -116,22 +116,29 @@ class VideoText(models.Model):
 
 
 class Upload(models.Model):
-    """A resumable (tus) upload in progress: the original, in the uploader's home region."""
+    """A resumable (tus) upload, in the uploader's home region: in progress, or the record of
+    one that became a video or ended otherwise, kept until the daily quota's window has passed.
+    """
 
     SEALED_FIELDS = ("metadata",)
-    DATA_CATEGORY = "Uploads in progress"
+    DATA_CATEGORY = "Uploads in progress, and those of the last day"
 
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
+        # The probe accepted it: it became a video.
         COMPLETE = "complete", "Complete"
+        # Cancelled, refused by the probe, or expired: its parts are gone, the bytes it took
+        # in (``offset``) still count against the quota.
+        TERMINATED = "terminated", "Terminated"
 
     account_id = models.BigIntegerField(db_index=True)
     key = models.CharField(max_length=40, unique=True)
     length = models.BigIntegerField()
     offset = models.BigIntegerField(default=0)
     parts = models.PositiveIntegerField(default=0)
-    # Caption, visibility, file name and the owning organisation, as sealed JSON.
-    metadata = models.BinaryField()
+    # Caption, visibility, file name and the owning organisation, as sealed JSON; None once the
+    # upload has ended (nothing reads it then) or its completed upload was terminated.
+    metadata = models.BinaryField(null=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

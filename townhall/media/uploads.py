@@ -9,7 +9,14 @@ half-way keeps the bytes that came; under ASGI Django has read the whole body (a
 TOWNHALL_TUS_MAX_CHUNK_BYTES, in memory: townhall/media/asgi.py) before the view runs, and a
 PATCH whose client went away never reaches it, so none of its bytes are kept. When the last
 byte arrives the parts are handed to ``video_create``, which probes them and queues the
-transcoding, or refuses them (and then nothing is kept).
+transcoding, or refuses them (and then the parts are deleted).
+
+The daily quota counts what an account made the server take in: every upload keeps its row
+until ``QUOTA_WINDOW`` has passed since it began, whatever became of it. An upload in progress
+or complete counts its whole declared length (one in progress reserves it); one that ended
+without becoming a video (cancelled, refused by the probe, expired) is ``terminated``: its parts
+are deleted and its sealed metadata cleared at once, and it counts the bytes it received. So
+cancelling, or sending a file the probe refuses, gives no bytes back until the window has passed.
 
 Concurrency: the body is streamed without holding a database transaction (on SQLite an open
 write transaction would block the whole region for the length of an upload); the part is then
@@ -36,7 +43,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import BigIntegerField, Case, F, Q, Sum, When
 from django.utils import timezone
 
 from townhall.accounts.models import Account
@@ -192,8 +199,18 @@ def _owner_for(*, uploader: Account, organisation: str) -> Account:
 
 
 def _quota_used(vault: Vault) -> int:
+    """Bytes the account's uploads begun in the last ``QUOTA_WINDOW`` took in or reserve.
+
+    Uploads in progress and complete ones count their declared length; ended ones, the bytes
+    received before they ended (their parts are gone, but the server took those bytes in).
+    """
     since = timezone.now() - QUOTA_WINDOW
-    used = vault.rows(Upload).filter(created_at__gte=since).aggregate(total=Sum("length"))
+    counted = Case(
+        When(state=Upload.State.TERMINATED, then=F("offset")),
+        default=F("length"),
+        output_field=BigIntegerField(),
+    )
+    used = vault.rows(Upload).filter(created_at__gte=since).aggregate(total=Sum(counted))
     return int(used["total"] or 0)
 
 
@@ -226,8 +243,9 @@ def upload_create(
     if used + length > quota:
         raise UploadTooLarge(
             "quota_exceeded",
-            f"You have uploaded {used} bytes in the last 24 hours; this file of {length} bytes "
-            f"would go over the daily quota of {quota} bytes.",
+            f"Your uploads of the last 24 hours (those in progress at their full size, cancelled "
+            f"or refused ones at what they sent) come to {used} bytes; this file of {length} "
+            f"bytes would go over the daily quota of {quota} bytes.",
         )
     meta = _Meta(caption=caption, visibility=visibility, filename=filename[:255], owner_id=owner.pk)
     row = vault.create(
@@ -244,7 +262,7 @@ def _row(vault: Vault, upload_id: str) -> Upload:
     """The uploader's own upload, or 404 (another user's upload is as absent as a made-up one)."""
     # The id names the region the upload began in; an account that moved since took its uploads
     # along, so they are looked for in its home region now, whatever the id says.
-    row = vault.rows(Upload).filter(key=upload_id).first()
+    row = vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED).first()
     if row is None:
         raise NotFound("upload_not_found", "No such upload (it may have been terminated).")
     if row.state == Upload.State.ACTIVE and row.expires_at <= timezone.now():
@@ -287,8 +305,9 @@ def upload_list_in_progress(
     account started itself are listed, also those it started for an organisation: tus lets
     only the account that created an upload append to it or terminate it, so another team
     member's upload for the same organisation is theirs to resume, not this account's.
-    Complete uploads (kept a day for the quota) have become videos and are not listed;
-    expired ones are as good as gone (tus answers 410) until the sweep deletes them.
+    Complete uploads (kept a day for the quota) have become videos and are not listed, nor are
+    ended ones (kept for the quota too); expired ones are as good as gone (tus answers 410)
+    until the sweep ends them.
     """
     vault = own_vault(uploader, acting=uploader)
     rows = (
@@ -332,11 +351,26 @@ def _owner_of(meta: _Meta) -> Account:
     return Account.objects.get(pk=meta.owner_id)
 
 
-def _discard(vault: Vault, row: Upload, files: Vault) -> None:
-    """Delete an upload's parts (in ``files``, the owner's vault), then its row."""
+def _end(vault: Vault, row: Upload, files: Vault, *, state: str = Upload.State.ACTIVE) -> bool:
+    """End an upload that did not become a video; False if it was no longer in ``state``.
+
+    The row is marked ended first, under a lock, so that a PATCH committing after it finds the
+    upload gone and deletes its own part; then the parts (in ``files``, the owner's vault) are
+    deleted. The row stays for the quota with the bytes it received (``offset``), its sealed
+    metadata cleared since nothing reads it any more; one that received nothing counts nothing
+    and goes at once.
+    """
+    with transaction.atomic(using=vault.region.db_alias):
+        current = vault.rows(Upload).select_for_update().filter(pk=row.pk, state=state).first()
+        if current is None:
+            return False
+        if current.offset:
+            vault.update(current, state=Upload.State.TERMINATED, metadata=None)
+        else:
+            current.delete()
     for name in files.list_files(_prefix(row)):
         files.delete_file(name)
-    vault.rows(Upload).filter(pk=row.pk).delete()
+    return True
 
 
 class _Body:
@@ -428,7 +462,12 @@ def upload_append(
     if written is not None:
         stored, size = written
         with transaction.atomic(using=vault.region.db_alias):
-            current = vault.rows(Upload).select_for_update().filter(pk=row.pk).first()
+            current = (
+                vault.rows(Upload)
+                .select_for_update()
+                .filter(pk=row.pk, state=Upload.State.ACTIVE)
+                .first()
+            )
             if current is None or current.offset != row.offset or current.parts != row.parts:
                 owner_files.delete_file(stored)
                 if current is None:
@@ -455,7 +494,8 @@ def upload_append(
 
 
 def _finish(vault: Vault, row: Upload, meta: _Meta, uploader: Account) -> Video | None:
-    """Hand the complete original to ``video_create``; on refusal nothing is left behind."""
+    """Hand the complete original to ``video_create``; a refused one ends, its parts deleted
+    (and its bytes counted against the quota: the server took them in and probed them)."""
     claimed = (
         vault.rows(Upload)
         .filter(pk=row.pk, state=Upload.State.ACTIVE, offset=row.length)
@@ -480,7 +520,7 @@ def _finish(vault: Vault, row: Upload, meta: _Meta, uploader: Account) -> Video 
             visibility=meta.visibility,
         )
     except DomainError:
-        _discard(vault, row, files)
+        _end(vault, row, files, state=Upload.State.COMPLETE)
         raise
     except BaseException:
         vault.rows(Upload).filter(pk=row.pk).update(state=Upload.State.ACTIVE)
@@ -490,17 +530,26 @@ def _finish(vault: Vault, row: Upload, meta: _Meta, uploader: Account) -> Video 
 
 
 def upload_terminate(*, uploader: Account, upload_id: str) -> None:
-    """tus termination: delete the parts and the upload (a finished upload's video stays)."""
+    """tus termination: delete the parts; the upload ends and later requests for it get 404.
+
+    Its row stays until the quota's window has passed, counting the bytes it received, so
+    cancelling an upload gives none of them back. Terminating a complete upload only tells us
+    the client is done with it: its parts are the video's original now and the video stays, and
+    so does its row, for the quota (its sealed metadata goes: the video holds the caption).
+    """
     vault = own_vault(uploader, acting=uploader)
-    row = vault.rows(Upload).filter(key=upload_id).first()
+    row = vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED).first()
     if row is None:
-        raise NotFound("upload_not_found", "No such upload.")
-    if row.state == Upload.State.COMPLETE:
-        # The parts are the video's original now; only the record goes.
-        vault.rows(Upload).filter(pk=row.pk).delete()
-        return
-    owner = _owner_of(_Meta.load(vault.open(row, "metadata")))
-    _discard(vault, row, owner_vault(owner, acting=uploader))
+        raise NotFound("upload_not_found", "No such upload (it may have been terminated).")
+    if row.state == Upload.State.ACTIVE:
+        owner = _owner_of(_Meta.load(vault.open(row, "metadata")))
+        if _end(vault, row, owner_vault(owner, acting=uploader)):
+            return
+        row.refresh_from_db()
+        if row.state != Upload.State.COMPLETE:
+            return  # another request ended it meanwhile
+    if row.metadata is not None:
+        vault.update(row, metadata=None)
 
 
 def upload_discard(*, uploader: Account, upload_id: str) -> None:
@@ -510,10 +559,12 @@ def upload_discard(*, uploader: Account, upload_id: str) -> None:
 
 
 def uploads_expire(*, account_id: int, by_job: bool = False) -> int:
-    """Delete an account's expired uploads (parts and rows); returns how many went.
+    """End an account's expired uploads and remove the records the quota no longer needs;
+    returns how many uploads ended or went.
 
-    Active uploads past ``expires_at`` lose their parts and rows. Complete ones are kept for
-    the daily quota's 24 hours, then their rows (which hold the caption) go too. The account
+    Active uploads past ``expires_at`` lose their parts and end (their rows stay, counting the
+    bytes they received, or go if they received none). Complete and ended ones are kept for the
+    daily quota's window after they began, then their rows go. The account
     itself runs this when it starts an upload; the worker's sweep runs it ``by_job``, opening
     each vault as the system job ``media.expire_uploads`` (logged, and refused where the
     region's policy does not list that job).
@@ -535,7 +586,7 @@ def uploads_expire(*, account_id: int, by_job: bool = False) -> int:
 
     now = timezone.now()
     expired = list(vault.rows(Upload).filter(state=Upload.State.ACTIVE, expires_at__lte=now))
-    gone = 0
+    ended: set[int] = set()
     for row in expired:
         owner = _owner_of(_Meta.load(vault.open(row, "metadata")))
         try:
@@ -544,14 +595,13 @@ def uploads_expire(*, account_id: int, by_job: bool = False) -> int:
             # An uploader no longer on the organisation's team (or a region whose policy refuses
             # the sweep): the parts stay until the sweep may remove them.
             continue
-        _discard(vault, row, files)
-        gone += 1
-    done, _ = (
-        vault.rows(Upload)
-        .filter(state=Upload.State.COMPLETE, created_at__lt=now - QUOTA_WINDOW)
-        .delete()
-    )
-    return gone + done
+        if _end(vault, row, files):
+            ended.add(row.pk)
+    past = vault.rows(Upload).exclude(state=Upload.State.ACTIVE)
+    past = past.filter(created_at__lt=now - QUOTA_WINDOW)
+    removed = set(past.values_list("pk", flat=True))
+    past.filter(pk__in=removed).delete()
+    return len(ended | removed)
 
 
 def uploads_expire_all() -> int:
@@ -566,7 +616,7 @@ def uploads_expire_all() -> int:
             accounts_holding(
                 Upload,
                 region.code,
-                state=Upload.State.COMPLETE,
+                state__in=[Upload.State.COMPLETE, Upload.State.TERMINATED],
                 created_at__lt=now - QUOTA_WINDOW,
             )
         )
@@ -593,7 +643,8 @@ def video_upload_simple(
 ) -> Video:
     """One-request upload (up to TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES): the same path as tus.
 
-    It is recorded as an upload too, so that it counts against the daily quota.
+    It is recorded as an upload too, so that it counts against the daily quota, also when the
+    probe refuses it or its body stops short (then by the bytes that arrived).
     """
     info = upload_create(
         uploader=uploader,
