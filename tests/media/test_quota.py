@@ -143,6 +143,7 @@ def test_cancelling_on_the_upload_page_counts_the_same(
     assert leftovers(person) == NOTHING
     assert rows(person) == [(Upload.State.TERMINATED, 1000, 600, False)]
     assert refused_for_quota(alice_api, 401)
+    assert "counts against your daily upload quota" in page.get("/upload").content.decode()
     # Cancelled once, it is gone: a second cancel is as for an upload that never was.
     assert page.post(f"/upload/{upload_id(location)}/cancel").status_code == 404
 

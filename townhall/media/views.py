@@ -144,7 +144,8 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 @shows_domain_errors
 def upload_cancel(request: HttpRequest, upload_id: str) -> HttpResponse:
-    """Cancel one of the signed-in account's uploads in progress: its parts and its record go.
+    """Cancel one of the signed-in account's uploads in progress: its parts go, and what it
+    sent still counts against the daily quota (a record of it is kept for that).
 
     It is the tus termination service, as DELETE /api/v1/uploads/<id> calls it: only the
     account that started the upload may cancel it, and anyone else's upload is a 404, exactly
@@ -153,7 +154,11 @@ def upload_cancel(request: HttpRequest, upload_id: str) -> HttpResponse:
     account = _viewer(request)
     assert account is not None
     uploads.upload_terminate(uploader=account, upload_id=upload_id)
-    messages.success(request, "The upload was cancelled and what it had sent was deleted.")
+    messages.success(
+        request,
+        "The upload was cancelled and what it had sent was deleted (it still counts against "
+        "your daily upload quota).",
+    )
     return redirect("media:upload")
 
 
