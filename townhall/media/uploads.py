@@ -533,9 +533,9 @@ def upload_terminate(*, uploader: Account, upload_id: str) -> None:
     """tus termination: delete the parts; the upload ends and later requests for it get 404.
 
     Its row stays until the quota's window has passed, counting the bytes it received, so
-    cancelling an upload gives none of them back. Terminating a complete upload only tells us
-    the client is done with it: its parts are the video's original now and the video stays, and
-    so does its row, for the quota (its sealed metadata goes: the video holds the caption).
+    cancelling an upload gives none of them back. Terminating a complete upload tells us the
+    client is done with it: its parts are the video's original now and the video stays; the
+    upload ends like any other (its sealed metadata goes: the video holds the caption).
     """
     vault = own_vault(uploader, acting=uploader)
     row = vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED).first()
@@ -548,8 +548,9 @@ def upload_terminate(*, uploader: Account, upload_id: str) -> None:
         row.refresh_from_db()
         if row.state != Upload.State.COMPLETE:
             return  # another request ended it meanwhile
-    if row.metadata is not None:
-        vault.update(row, metadata=None)
+    # Complete: it ends as any terminated upload does (later requests get 404); it counts the
+    # same, since it received all of its length.
+    vault.update(row, metadata=None, state=Upload.State.TERMINATED)
 
 
 def upload_discard(*, uploader: Account, upload_id: str) -> None:
