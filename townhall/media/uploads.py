@@ -244,7 +244,8 @@ def _row(vault: Vault, upload_id: str) -> Upload:
     """The uploader's own upload, or 404 (another user's upload is as absent as a made-up one)."""
     # The id names the region the upload began in; an account that moved since took its uploads
     # along, so they are looked for in its home region now, whatever the id says.
-    row = vault.rows(Upload).filter(key=upload_id).first()
+    # No id holds a NUL character, and PostgreSQL refuses to compare text that does.
+    row = None if "\x00" in upload_id else vault.rows(Upload).filter(key=upload_id).first()
     if row is None:
         raise NotFound("upload_not_found", "No such upload (it may have been terminated).")
     if row.state == Upload.State.ACTIVE and row.expires_at <= timezone.now():
@@ -424,7 +425,8 @@ def _finish(vault: Vault, row: Upload, meta: _Meta, uploader: Account) -> Video 
 def upload_terminate(*, uploader: Account, upload_id: str) -> None:
     """tus termination: delete the parts and the upload (a finished upload's video stays)."""
     vault = own_vault(uploader, acting=uploader)
-    row = vault.rows(Upload).filter(key=upload_id).first()
+    # No id holds a NUL character, and PostgreSQL refuses to compare text that does.
+    row = None if "\x00" in upload_id else vault.rows(Upload).filter(key=upload_id).first()
     if row is None:
         raise NotFound("upload_not_found", "No such upload.")
     if row.state == Upload.State.COMPLETE:
