@@ -1,8 +1,9 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from townhall.accounts.services import account_set_staff
 
-from .test_accounts_api import assert_error
+from .test_accounts_api import assert_error, png_bytes
 
 
 @pytest.fixture
@@ -159,3 +160,18 @@ def test_team_is_public_like_its_page(team, api):
     assert res.status_code == 200
     assert {m["handle"] for m in res.json()["members"]} == {"owner1", "admin1", "editor1"}
     assert res.json()["pending_invitations"] == []
+
+
+def test_organisation_avatar_upload(team):
+    def upload(client, data, name="logo.png"):
+        return client.post(
+            "/api/v1/organisations/council/avatar",
+            {"avatar": SimpleUploadedFile(name, data, content_type="image/png")},
+            HTTP_AUTHORIZATION=f"Bearer {client.token}",
+        )
+
+    res = upload(team["admin"], png_bytes())
+    assert res.status_code == 200, res.content
+    assert res.json()["avatar_url"].endswith(".webp")
+    assert_error(upload(team["editor"], png_bytes()), 403, "role_insufficient")
+    assert_error(upload(team["owner"], b"not an image", "logo.txt"), 400, "not_an_image", "avatar")

@@ -6,6 +6,8 @@ from django.core.files.storage import default_storage
 from ninja import Schema
 from pydantic import Field
 
+from townhall.api.schemas import InputSchema
+
 from .models import Account, Invitation, Membership, OrganisationAction
 from .records import TokenInfo
 
@@ -60,7 +62,7 @@ class MeOut(ProfileOut):
     organisations: list[OrganisationRef]
 
 
-class SignUpIn(Schema):
+class SignUpIn(InputSchema):
     handle: str = Field(max_length=64)
     display_name: str = Field(max_length=200)
     email: str = Field(max_length=254)
@@ -71,13 +73,13 @@ class SignUpIn(Schema):
     )
 
 
-class CredentialsTokenIn(Schema):
+class CredentialsTokenIn(InputSchema):
     login: str = Field(max_length=254, description="Handle or e-mail address")
     password: str = Field(max_length=4096)
     name: str = Field(max_length=200, description="A name to recognise the token by")
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     name: str = Field(max_length=200)
 
 
@@ -105,33 +107,33 @@ class TokenCreatedOut(TokenOut):
     token: str = Field(description="The secret, shown only this once")
 
 
-class ProfileIn(Schema):
+class ProfileIn(InputSchema):
     display_name: str | None = Field(None, max_length=200)
     bio: str | None = Field(None, max_length=2000)
     link: str | None = Field(None, max_length=2000)
 
 
-class PasswordIn(Schema):
+class PasswordIn(InputSchema):
     old_password: str = Field(max_length=4096)
     new_password: str = Field(max_length=4096)
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(InputSchema):
     handle: str = Field(max_length=64)
     display_name: str = Field(max_length=200)
     bio: str = Field("", max_length=2000)
 
 
-class InviteIn(Schema):
+class InviteIn(InputSchema):
     handle: str = Field(max_length=64)
     role: str = Field(description="owner, admin or editor")
 
 
-class RoleIn(Schema):
+class RoleIn(InputSchema):
     role: str = Field(description="owner, admin or editor")
 
 
-class VerificationIn(Schema):
+class VerificationIn(InputSchema):
     verified: bool
 
 

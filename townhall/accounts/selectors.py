@@ -12,7 +12,9 @@ from .records import IdentityInfo, TokenInfo
 
 
 def account_get(*, handle: str) -> Account:
-    account = Account.objects.filter(handle=(handle or "").strip().lstrip("@").lower()).first()
+    clean = (handle or "").strip().lstrip("@").lower()
+    # No handle holds a NUL character, and PostgreSQL refuses to compare text that does.
+    account = None if "\x00" in clean else Account.objects.filter(handle=clean).first()
     if account is None or not account.is_active:
         raise NotFound("account_not_found", f"No account @{handle}.")
     return account

@@ -403,11 +403,13 @@ def _clean_role(role: str) -> str:
 
 
 def _member(organisation: Account, handle: str) -> Membership:
+    clean = (handle or "").lower()
+    memberships = Membership.objects.select_for_update().select_related("member")
+    # No handle holds a NUL character, and PostgreSQL refuses to compare text that does.
     membership = (
-        Membership.objects.select_for_update()
-        .select_related("member")
-        .filter(organisation=organisation, member__handle=(handle or "").lower())
-        .first()
+        None
+        if "\x00" in clean
+        else memberships.filter(organisation=organisation, member__handle=clean).first()
     )
     if membership is None:
         raise NotFound("member_not_found", f"@{handle} is not a member of this organisation.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from ninja import NinjaAPI
 
 from townhall.accounts.api import router as accounts_router
 from townhall.accounts.api_organisations import router as organisations_router
@@ -12,8 +11,9 @@ from townhall.media.api import router as media_router
 
 from .auth import token_or_session
 from .errors import error_body, install_error_handlers
+from .openapi import DocumentedAPI
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="townhall API",
     version="1",
     description=(

@@ -54,17 +54,18 @@ class _Anonymous:
     pk = None
 
 
-def _anonymous(request: HttpRequest) -> Any:
+def anonymous(request: HttpRequest) -> Any:
     """Lets a request without credentials through, for operations public data answers.
 
     A request whose ``Authorization`` header did not authenticate is refused (401) instead of
-    being served as anonymous, so that a client learns its token is wrong or revoked.
+    being served as anonymous, so that a client learns its token is wrong or revoked. The
+    OpenAPI document marks the operations that allow it (``townhall.api.openapi``).
     """
     return None if _sends_credentials(request) else _Anonymous()
 
 
 # Signed in if credentials came, anonymous otherwise; read the account with ``viewer_of()``.
-optional_auth = [*token_or_session, _anonymous]
+optional_auth = [*token_or_session, anonymous]
 
 
 def viewer_of(request: HttpRequest) -> Account | None:

@@ -301,8 +301,8 @@ def tus_terminate(request: AuthedRequest, upload_id: str) -> HttpResponse:
     """Deletes what was uploaded; later requests for the upload get 404. The bytes it received
     still count against the daily quota for 24 hours from its start. A complete upload is a
     video already: terminating it answers 204, the video stays, and the upload ends like any
-    other (later requests for it get 404). An upload for an organisation whose team the uploader has left is
-    403 (the worker expires it)."""
+    other (later requests for it get 404). An upload for an organisation whose team the
+    uploader has left is 403 (the worker expires it)."""
     uploads.upload_terminate(uploader=request.auth, upload_id=upload_id)
     return HttpResponse(status=204)
 

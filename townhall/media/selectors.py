@@ -38,7 +38,8 @@ def video_get_visible(
 ) -> Video:
     """The video, or NotFound when it does not exist *or* the viewer may not see it."""
     videos = queryset if queryset is not None else Video.objects.select_related("owner")
-    video = videos.filter(public_id=public_id).first()
+    # No id holds a NUL character, and PostgreSQL refuses to compare text that does.
+    video = None if "\x00" in public_id else videos.filter(public_id=public_id).first()
     if video is None or not video_visible(video, viewer):
         raise NotFound("video_not_found", "No such video.")
     return video

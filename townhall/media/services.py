@@ -50,6 +50,11 @@ def parse_caption(caption: str) -> tuple[list[str], list[str]]:
 
 def clean_caption(caption: str) -> str:
     caption = (caption or "").strip()
+    if "\x00" in caption:
+        # PostgreSQL cannot store it; caught when the upload starts, not when it completes.
+        raise DomainError.for_field(
+            "caption", "caption_invalid", "A caption cannot contain NUL characters."
+        )
     if len(caption) > CAPTION_MAX:
         raise DomainError.for_field(
             "caption",

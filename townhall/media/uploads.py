@@ -262,7 +262,9 @@ def _row(vault: Vault, upload_id: str) -> Upload:
     """The uploader's own upload, or 404 (another user's upload is as absent as a made-up one)."""
     # The id names the region the upload began in; an account that moved since took its uploads
     # along, so they are looked for in its home region now, whatever the id says.
-    row = vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED).first()
+    # No id holds a NUL character, and PostgreSQL refuses to compare text that does.
+    rows = vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED)
+    row = None if "\x00" in upload_id else rows.first()
     if row is None:
         raise NotFound("upload_not_found", "No such upload (it may have been terminated).")
     if row.state == Upload.State.ACTIVE and row.expires_at <= timezone.now():
@@ -538,7 +540,9 @@ def upload_terminate(*, uploader: Account, upload_id: str) -> None:
     upload ends like any other (its sealed metadata goes: the video holds the caption).
     """
     vault = own_vault(uploader, acting=uploader)
-    row = vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED).first()
+    # No id holds a NUL character, and PostgreSQL refuses to compare text that does.
+    rows = vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED)
+    row = None if "\x00" in upload_id else rows.first()
     if row is None:
         raise NotFound("upload_not_found", "No such upload (it may have been terminated).")
     if row.state == Upload.State.ACTIVE:

@@ -1,0 +1,70 @@
+"""The OpenAPI document says truly which operations need credentials.
+
+An operation that also serves anonymous requests lists the empty security requirement ``{}``
+after its schemes; one without it answers 401 to a request without credentials. Before, the
+operations that public data answers (a video, an account's videos, an organisation's team)
+were documented as needing credentials, so a generated client would not call them without.
+"""
+
+import json
+
+import pytest
+
+from townhall.api.api import api as ninja_api
+from townhall.media.models import Video
+
+from .test_accounts_api import assert_error
+
+
+def _secured_operations():
+    schema = json.loads(json.dumps(ninja_api.get_openapi_schema()))
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if operation.get("security"):
+                yield method.upper(), path.removeprefix("/api/v1"), {} in operation["security"]
+
+
+SECURED = sorted(_secured_operations())
+
+
+def test_public_reads_are_documented_as_optional_auth():
+    optional = {(method, path) for method, path, anonymous in SECURED if anonymous}
+    assert optional == {
+        ("GET", "/accounts/{handle}/videos"),
+        ("GET", "/organisations/{handle}"),
+        ("GET", "/videos/{public_id}"),
+    }
+
+
+def test_the_served_document_says_it_too(client):
+    operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/videos/{public_id}"]
+    assert operation["get"]["security"][-1] == {}
+
+
+@pytest.mark.parametrize(("method", "path", "anonymous"), SECURED)
+def test_an_anonymous_request_gets_what_the_document_says(
+    person, make_org, api, method, path, anonymous
+):
+    org = make_org(owner=person)
+    video = Video.objects.create(
+        owner=person,
+        uploaded_by=person,
+        visibility="public",
+        state="published",
+        region=person.home_region,
+    )
+    url = (
+        path.replace("{handle}", org.handle if "organisations" in path else person.handle)
+        .replace("{public_id}", video.public_id)
+        .replace("{member}", person.handle)
+        .replace("{upload_id}", "uk-0")
+        .replace("{token_id}", "1")
+        .replace("{invitation_id}", "1")
+    )
+    res = api.generic(method, f"/api/v1{url}", headers={"Tus-Resumable": "1.0.0"})
+    if anonymous:
+        assert res.status_code == 200, res.content
+    elif method == "HEAD":
+        assert res.status_code == 401
+    else:
+        assert_error(res, 401, "not_authenticated")

@@ -1,0 +1,184 @@
+"""The API keeps its OpenAPI contract under generated requests (schemathesis and hypothesis).
+
+Every operation in the live document at /api/v1/openapi.json is called through the WSGI app
+with generated valid and invalid input, as a signed-up person with a bearer token who owns an
+organisation, videos and an upload and has invitations both ways; generated path parameters
+are sometimes swapped for ones that name those, so the operations get past 401 and 404. Each
+answer must:
+
+- never be a 5xx;
+- have a status code, a Content-Type and a body that the operation declares;
+- refuse input that violates the schema; answer 401 without credentials where the document
+  requires them; answer 405 to a method the path does not have;
+- if it is a 4xx or 5xx, have the one error shape {"error": {"code", "message", "fields"}}.
+
+Each generated request runs in savepoints that are rolled back, so one example (a revoked
+token, a deleted video, a team left) cannot change what the next one finds. hypothesis is
+derandomized: every run sends the same requests. A few examples per operation keep the whole
+run near half a minute; raise ``max_examples`` locally to search harder.
+
+What is not fuzzed, and why:
+
+- The tus PATCH body and the tus headers (``Upload-Offset``, ``Upload-Length``,
+  ``Upload-Metadata``, ``Upload-Checksum``). The document cannot describe them: a PATCH body is
+  raw ``application/offset+octet-stream`` bytes that must continue the upload at its offset,
+  and django-ninja declares no header parameters. The tus operations are called here with
+  ``Tus-Resumable: 1.0.0`` (without it every answer is a 412), so their auth, look-up and
+  header errors are exercised; the bytes and headers are covered by
+  tests/media/test_upload_api.py (chunks, offsets, checksums, limits, quota, expiry),
+  tests/media/test_tus.py (the real tuspy client, resuming, a dropped connection) and
+  tests/api/test_declared_errors.py.
+- Nothing else. The avatar uploads and the simple video upload are multipart with a binary
+  file, which schemathesis generates (a tiny PNG among others); the binary cases that matter
+  (EXIF, decompression bombs, corrupt, oversized and real images and videos) are in
+  tests/accounts/test_avatars.py, tests/api/test_accounts_api.py,
+  tests/api/test_organisations_api.py and tests/media/test_upload_api.py.
+- The ``positive_data_acceptance`` check is left out: the services deliberately refuse some
+  schema-valid input with a specific code (a handle's syntax, a weak password, a wrong current
+  password, a file that is not a video), which that check would count as a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections, connections, transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis.core.parameters import ParameterLocation
+
+from townhall.accounts.services import invitation_respond, organisation_invite, token_create
+from townhall.api.errors import ErrorOut
+from townhall.media import uploads
+from townhall.media.models import Video, VideoText
+from townhall.media.services import owner_vault
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+# Values that exist for the signed-in person, by path parameter name; filled by the fixture.
+EXISTING: dict[str, list[Any]] = {}
+
+
+@schema.hook
+def flatmap_case(context: Any, case: Any) -> Any:
+    """Valid path parameters are sometimes swapped for ones that name real objects."""
+    if not case.path_parameters or (
+        case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
+    ):
+        return st.just(case)
+
+    def named(values: dict[str, Any]) -> Any:
+        case.path_parameters = values
+        return case
+
+    return st.fixed_dictionaries(
+        {
+            name: st.sampled_from([value, *EXISTING.get(name, [])])
+            for name, value in case.path_parameters.items()
+        }
+    ).map(named)
+
+
+def error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every error answer has the one shape (HEAD answers have no body to check)."""
+    if response.status_code >= 400 and case.method.upper() != "HEAD":
+        ErrorOut.model_validate_json(response.content)
+    return None
+
+
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.negative_data_rejection,
+    schemathesis.checks.ignored_auth,
+    schemathesis.checks.unsupported_method,
+    error_shape,
+]
+TUS = {"Tus-Resumable": uploads.TUS_VERSION}
+
+
+@pytest.fixture
+def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
+    """A token for a person with an organisation, a team mate, invitations, videos, an upload."""
+    token, secret = token_create(account=person, name="schemathesis")
+    org = make_org(owner=person)
+    mate, invitee, other_owner = make_person(), make_person(), make_person()
+    joined = organisation_invite(
+        organisation=org, actor=person, invitee_handle=mate.handle, role="editor"
+    )
+    invitation_respond(invitation_id=joined.pk, account=mate, accept=True)
+    pending = organisation_invite(
+        organisation=org, actor=person, invitee_handle=invitee.handle, role="admin"
+    )
+    other_org = make_org(owner=other_owner)
+    to_person = organisation_invite(
+        organisation=other_org, actor=other_owner, invitee_handle=person.handle, role="editor"
+    )
+    public, private = (
+        Video.objects.create(
+            owner=person,
+            uploaded_by=person,
+            visibility=visibility,
+            state="published",
+            region=person.home_region,
+        )
+        for visibility in ("public", "private")
+    )
+    owner_vault(person, acting=person).create(
+        VideoText, video_id=private.pk, caption="#private for @" + mate.handle
+    )
+    upload = uploads.upload_create(uploader=person, length=100)
+    EXISTING.update(
+        handle=[org.handle, person.handle, other_org.handle],
+        member=[mate.handle, person.handle],
+        invitation_id=[pending.pk, to_person.pk],
+        token_id=[token.pk],
+        public_id=[public.public_id, private.public_id],
+        upload_id=[upload.id],
+    )
+    yield {"Authorization": f"Bearer {secret}"}
+    EXISTING.clear()
+
+
+@pytest.fixture
+def connections_kept_open() -> Iterator[None]:
+    """Django closes a connection at the end of a request when it is inside a transaction,
+    as the test's is; its own test client stops that the same way, or the test database's
+    connection would be gone (PostgreSQL) after the first request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@contextlib.contextmanager
+def rolled_back() -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for alias in connections:
+            stack.enter_context(transaction.atomic(using=alias))
+        yield
+        for alias in connections:
+            transaction.set_rollback(True, using=alias)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    # Each example is rolled back, so every one finds the fixture's objects as they were made.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_api_keeps_its_contract(case, bearer, connections_kept_open):
+    headers = {**bearer, **(TUS if "/uploads/" in case.path else {})}
+    with rolled_back():
+        case.call_and_validate(headers=headers, checks=CHECKS)

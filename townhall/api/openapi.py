@@ -1,0 +1,33 @@
+"""The API's OpenAPI document: django-ninja's, plus what it cannot say by itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
+
+from .auth import anonymous
+
+
+class _Document(OpenAPISchema):
+    def operation_security(self, operation: Operation) -> list[dict[str, Any]] | None:
+        """An operation that also serves anonymous requests (``optional_auth``) lists the
+        empty requirement ``{}`` after its schemes, OpenAPI's way of saying that credentials
+        are optional; django-ninja lists only the schemes, which says they are required."""
+        security = super().operation_security(operation)
+        if security and anonymous in operation.auth_callbacks:
+            security.append({})
+        return security
+
+
+class DocumentedAPI(NinjaAPI):
+    """A NinjaAPI whose OpenAPI document, served and exported, is ``_Document``."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _Document(self, path_prefix)
