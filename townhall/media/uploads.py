@@ -258,13 +258,21 @@ def upload_create(
     return _info(row)
 
 
+def _unended_row(vault: Vault, upload_id: str) -> Upload | None:
+    """The uploader's upload by id, unless it has ended (ended ones are kept only for the quota).
+
+    The id names the region the upload began in; an account that moved since took its uploads
+    along, so they are looked for in its home region now, whatever the id says. No id holds a
+    NUL character, and PostgreSQL refuses to compare text that does.
+    """
+    if "\x00" in upload_id:
+        return None
+    return vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED).first()
+
+
 def _row(vault: Vault, upload_id: str) -> Upload:
     """The uploader's own upload, or 404 (another user's upload is as absent as a made-up one)."""
-    # The id names the region the upload began in; an account that moved since took its uploads
-    # along, so they are looked for in its home region now, whatever the id says.
-    # No id holds a NUL character, and PostgreSQL refuses to compare text that does.
-    rows = vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED)
-    row = None if "\x00" in upload_id else rows.first()
+    row = _unended_row(vault, upload_id)
     if row is None:
         raise NotFound("upload_not_found", "No such upload (it may have been terminated).")
     if row.state == Upload.State.ACTIVE and row.expires_at <= timezone.now():
@@ -540,9 +548,7 @@ def upload_terminate(*, uploader: Account, upload_id: str) -> None:
     upload ends like any other (its sealed metadata goes: the video holds the caption).
     """
     vault = own_vault(uploader, acting=uploader)
-    # No id holds a NUL character, and PostgreSQL refuses to compare text that does.
-    rows = vault.rows(Upload).filter(key=upload_id).exclude(state=Upload.State.TERMINATED)
-    row = None if "\x00" in upload_id else rows.first()
+    row = _unended_row(vault, upload_id)
     if row is None:
         raise NotFound("upload_not_found", "No such upload (it may have been terminated).")
     if row.state == Upload.State.ACTIVE:
