@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/townhall keys init
 	$(BIN)/townhall migrate --verbosity 0
-	$(BIN)/townhall demo_data
+	$(BIN)/townhall demo-data
 	@echo "Starting a background worker and the server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
 	@$(BIN)/townhall worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
@@ -47,6 +47,7 @@ test: lint typecheck pytest
 lint: $(STAMP)
 	$(BIN)/ruff check townhall tests $(wildcard bench)
 	$(BIN)/ruff format --check townhall tests $(wildcard bench)
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy townhall

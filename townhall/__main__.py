@@ -3,7 +3,7 @@
 ``townhall migrate`` without ``--database`` migrates the default database and every region's,
 then creates the cache table.
 ``townhall serve`` runs the ASGI server; ``townhall worker`` runs a background-job worker
-(django-tasks-db's loop with a reaper for jobs of dead workers; townhall/media/management).
+(django-tasks-db's loop with a reaper for what dead workers left behind).
 """
 
 from __future__ import annotations
@@ -29,10 +29,13 @@ def main(argv: list[str] | None = None) -> None:
         # No plaintext fallback: a missing or wrong key stops a server or worker before it starts.
         import django
 
+        from townhall.audit.signing import instance_key_check
         from townhall.regions.checks import verify_region_keys
 
         django.setup()
         try:
+            # Every logged access needs the instance signing key (checkpoints): check it too.
+            instance_key_check()
             verify_region_keys()
         except ImproperlyConfigured as exc:
             sys.stderr.write(f"townhall: key error: {exc}\n")

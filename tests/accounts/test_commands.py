@@ -82,8 +82,8 @@ def test_protected_data_command_reports_a_bad_purpose_or_reference_in_one_line(
 
 
 def test_demo_data_is_idempotent(capsys):
-    call_command("demo_data")
-    call_command("demo_data")
+    call_command("demo-data")
+    call_command("demo-data")
     org = Account.objects.get(handle="exampleparliament")
     assert org.verified
     assert org.members.count() == 3

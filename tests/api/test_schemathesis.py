@@ -54,7 +54,7 @@ from hypothesis import strategies as st
 from schemathesis.core.parameters import ParameterLocation
 
 from townhall.accounts.services import invitation_respond, organisation_invite, token_create
-from townhall.api.errors import ErrorOut
+from townhall.apikit.errors import ErrorOut
 from townhall.media import uploads
 from townhall.media.models import Video, VideoText
 from townhall.media.services import owner_vault

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from townhall.media import ffmpeg
-from townhall.media.management.commands.worker import work_folders_clean
+from townhall.media.jobs import work_folders_clean
 from townhall.media.models import MediaJob, Video
 from townhall.media.probe import MediaRejected
 from townhall.media.services import owner_vault

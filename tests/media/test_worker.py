@@ -16,8 +16,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from townhall.management.commands.worker import reap
 from townhall.media import ffmpeg, jobs, pipeline
-from townhall.media.management.commands.worker import reap, work_folders_clean
+from townhall.media.jobs import work_folders_clean
 from townhall.media.models import MediaJob, Rendition, Video
 from townhall.media.services import owner_vault, video_create
 from townhall.regions.selectors import storage_walk
@@ -206,7 +207,7 @@ def test_work_folders_of_dead_attempts_are_removed(queued, settings):
 
 
 def test_reap_runs_every_step_even_when_one_fails(monkeypatch):
-    from townhall.media.management.commands import worker
+    from townhall.management.commands import worker
 
     called = []
 
@@ -216,7 +217,7 @@ def test_reap_runs_every_step_even_when_one_fails(monkeypatch):
 
     monkeypatch.setattr(worker.jobs, "jobs_requeue_stale", failing)
     monkeypatch.setattr(worker.uploads, "uploads_expire_all", lambda: called.append("expire"))
-    monkeypatch.setattr(worker, "work_folders_clean", lambda: called.append("clean"))
+    monkeypatch.setattr(worker.jobs, "work_folders_clean", lambda: called.append("clean"))
     reap()
     assert called == ["requeue", "expire", "clean"]
 

@@ -11,10 +11,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from townhall.accounts.lookups import email_digest
 from townhall.accounts.models import Account, Identity
 from townhall.accounts.selectors import identity_get
 from townhall.accounts.services import account_authenticate, token_authenticate, token_create
-from townhall.audit.gateway import email_digest, own_vault, protected_models
+from townhall.audit.gateway import own_vault, protected_models
 from townhall.audit.log import access_log_verify
 from townhall.audit.models import AccessLogEntry
 from townhall.errors import DomainError

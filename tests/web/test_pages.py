@@ -7,7 +7,7 @@ from django.test import Client
 
 from townhall.accounts.selectors import organisation_list
 from townhall.accounts.services import organisation_set_verified
-from townhall.web import views
+from townhall.accounts.templatetags import townhall_accounts
 
 LOGIN_REQUIRED = [
     "/settings/profile",
@@ -49,7 +49,7 @@ def test_home_lists_what_the_selector_lists_up_to_the_limit(
     client, make_person, make_org, monkeypatch
 ) -> None:
     """The home page shows ``accounts.selectors.organisation_list()`` in its order, capped."""
-    monkeypatch.setattr(views, "HOME_ORGANISATIONS", 2)
+    monkeypatch.setattr(townhall_accounts, "HOME_ORGANISATIONS", 2)
     for handle in ("ccc_org", "bbb_org", "aaa_org"):
         make_org(handle=handle)
 

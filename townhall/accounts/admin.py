@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from townhall.errors import DomainError
-from townhall.web.admin_site import admin_site
 
 from .models import Account, Invitation, Membership, OrganisationAction
 from .services import account_set_staff, organisation_set_verified
@@ -81,7 +80,7 @@ class AccountForm(forms.ModelForm):
         return data
 
 
-@admin.register(Account, site=admin_site)
+@admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     """Accounts as staff see them; only the staff fields change, through ``account_set_staff``.
 
@@ -184,7 +183,7 @@ class AccountAdmin(admin.ModelAdmin):
         self._set_verified(request, queryset, False)
 
 
-@admin.register(Invitation, site=admin_site)
+@admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdmin):
     """Read-only: invitations are sent, answered and withdrawn by the team services, which
     check roles, make the membership and record who did it."""
@@ -194,7 +193,7 @@ class InvitationAdmin(ReadOnlyAdmin):
     raw_id_fields = ["organisation", "invitee", "invited_by"]
 
 
-@admin.register(OrganisationAction, site=admin_site)
+@admin.register(OrganisationAction)
 class OrganisationActionAdmin(ReadOnlyAdmin):
     """Read-only: the record of who did what for an organisation, written by the services."""
 

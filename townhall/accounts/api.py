@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import File, Router, Status, UploadedFile
 
+from townhall.accounts.api_auth import AuthedRequest
 from townhall.accounts.backends import client_ip
-from townhall.api.auth import AuthedRequest
-from townhall.api.errors import error_responses
+from townhall.apikit.errors import error_responses
 from townhall.regions.selectors import region_get, region_summary
 
 from . import selectors, services

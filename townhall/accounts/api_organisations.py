@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import File, Router, Status, UploadedFile
 
-from townhall.api.auth import AuthedRequest, optional_auth, viewer_of
-from townhall.api.errors import error_responses
+from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
+from townhall.apikit.errors import error_responses
 from townhall.errors import Forbidden
 
 from . import selectors, services

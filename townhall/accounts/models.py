@@ -29,9 +29,11 @@ class AccountManager(BaseUserManager["Account"]):
         return self.get(handle=(username or "").lower())
 
     def create_user(self, handle: str, password: str | None = None, **extra: Any) -> Account:
-        from .services import account_sign_up
-
-        return account_sign_up(handle=handle, password=password or "", **extra)
+        # A model never calls a service: sign-up (identity, data key, home region) has one home.
+        raise TypeError(
+            "Accounts are created by townhall.accounts.services.account_sign_up (people) and "
+            "organisation_create (organisations), never by the model manager."
+        )
 
     def create_superuser(self, handle: str, password: str | None = None, **extra: Any) -> Account:
         from django.core.management import CommandError

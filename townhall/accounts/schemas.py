@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from ninja import Schema
 from pydantic import Field
 
-from townhall.api.schemas import InputSchema
+from townhall.apikit.schemas import InputSchema
 
 from .models import Account, Invitation, Membership, OrganisationAction
 from .records import TokenInfo

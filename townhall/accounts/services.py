@@ -14,19 +14,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from townhall.audit.gateway import (
-    Vault,
-    email_digest,
-    email_owner,
-    own_vault,
-    provision,
-    token_lookup,
-)
+from townhall.audit.gateway import Vault, own_vault, provision
 from townhall.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
 from townhall.regions.selectors import region_for_country, storage_for
 
 from . import validation as v
 from .avatars import render_avatar
+from .lookups import email_digest, email_owner, token_lookup
 from .models import (
     Account,
     ApiToken,
@@ -38,6 +32,7 @@ from .models import (
 )
 from .ratelimit import check_rate
 from .records import TokenInfo
+from .roles import organisation_role
 
 MAX_ACTIVE_TOKENS = 20
 TOKEN_PREFIX = "th"
@@ -375,11 +370,7 @@ def organisation_action_record(
 
 
 def role_of(organisation: Account, account: Account) -> str | None:
-    return (
-        Membership.objects.filter(organisation=organisation, member=account)
-        .values_list("role", flat=True)
-        .first()
-    )
+    return organisation_role(organisation, account)
 
 
 def _require_role(organisation: Account, actor: Account, roles: set[str]) -> str:

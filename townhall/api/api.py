@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 
 from townhall.accounts.api import router as accounts_router
+from townhall.accounts.api_auth import token_or_session
+from townhall.accounts.api_my_data import router as my_data_router
 from townhall.accounts.api_organisations import router as organisations_router
-from townhall.audit.api import router as audit_router
+from townhall.apikit.errors import error_body, install_error_handlers
 from townhall.media.api import router as media_router
 
-from .auth import token_or_session
-from .errors import error_body, install_error_handlers
 from .openapi import DocumentedAPI
 
 api = DocumentedAPI(
@@ -39,5 +39,5 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
 
 api.add_router("", accounts_router)
 api.add_router("", organisations_router)
-api.add_router("", audit_router)
+api.add_router("", my_data_router)
 api.add_router("", media_router)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from .errors import error_body
+from townhall.apikit.errors import error_body
 
 
 class ApiMethodNotAllowed:

@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
-from .auth import anonymous
+from townhall.accounts.api_auth import anonymous
 
 
 class _Document(OpenAPISchema):

@@ -16,15 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import IO, Any, TypeVar, cast
+from typing import IO, Any, Protocol, TypeVar, cast
 
 from django.core.files.base import File
 from django.db.models import Model, QuerySet
 
-from townhall.accounts.models import Account, Membership
 from townhall.errors import DomainError, Forbidden
 from townhall.regions.classification import MODEL_CLASSES, DataClass
 from townhall.regions.config import Region
@@ -60,6 +59,53 @@ from .models import AccessLogEntry
 M = TypeVar("M", bound=Model)
 
 
+class Subject(Protocol):
+    """The account whose protected data is reached (``accounts.Account`` satisfies it).
+
+    The gateway sits below the feature apps, so it names no model of theirs: it needs only the
+    account's id, where it lives and whether it is an organisation.
+    """
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def home_region(self) -> str: ...
+
+    @property
+    def is_organisation(self) -> bool: ...
+
+
+class Person(Protocol):
+    """An account that acts: itself, or a staff member (``accounts.Account`` satisfies it)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def is_staff(self) -> bool: ...
+
+    @property
+    def staff_jurisdiction(self) -> str: ...
+
+
+class AccountLike(Subject, Person, Protocol):
+    """An account seen both as the subject of its data and as the one who acts."""
+
+
+# Whether account ``member_id`` is on the team of organisation ``organisation_id``. The accounts
+# app owns teams and registers its rule at start-up (``AccountsConfig.ready``); until it has,
+# only an account itself acts on its own data.
+type TeamRule = Callable[[int, int], bool]
+_team_rule: TeamRule | None = None
+
+
+def team_rule_register(rule: TeamRule) -> None:
+    """Say how to tell a team member of an organisation (the accounts app, once)."""
+    global _team_rule
+    _team_rule = rule
+
+
 class Purpose(StrEnum):
     SERVICE_DELIVERY = "service_delivery"
     SUPPORT_REQUEST = "support_request"
@@ -78,11 +124,11 @@ class ActorKind(StrEnum):
 @dataclass(frozen=True)
 class Actor:
     kind: ActorKind
-    account: Account | None = None
+    account: Person | None = None
     job: str = ""
 
     @classmethod
-    def itself(cls, account: Account) -> Actor:
+    def itself(cls, account: Person) -> Actor:
         """``account`` acting on its own data, or on its organisation's as a team member.
 
         Organisations act only through their members (every organisation action records the
@@ -91,7 +137,7 @@ class Actor:
         return cls(ActorKind.SELF, account=account)
 
     @classmethod
-    def staff(cls, account: Account) -> Actor:
+    def staff(cls, account: Person) -> Actor:
         return cls(ActorKind.STAFF, account=account)
 
     @classmethod
@@ -130,7 +176,7 @@ def _fit(value: str, name: str) -> str:
 
 def _refuse(
     *,
-    subject: Account,
+    subject: Subject,
     region: Region,
     actor: Actor,
     purpose: str,
@@ -174,7 +220,7 @@ def _check_purpose_and_reference(purpose: str, reference: str) -> None:
         )
 
 
-def _check(actor: Actor, subject: Account, region: Region, purpose: str, reference: str) -> None:
+def _check(actor: Actor, subject: Subject, region: Region, purpose: str, reference: str) -> None:
     _check_purpose_and_reference(purpose, reference)
     if actor.kind is ActorKind.SELF:
         if actor.account is None or not _acts_for(actor.account, subject):
@@ -211,18 +257,19 @@ def _check(actor: Actor, subject: Account, region: Region, purpose: str, referen
         )
 
 
-def _acts_for(acting: Account, subject: Account) -> bool:
+def _acts_for(acting: Person, subject: Subject) -> bool:
     if acting.pk == subject.pk:
         return True
     return (
         subject.is_organisation
-        and Membership.objects.filter(organisation_id=subject.pk, member_id=acting.pk).exists()
+        and _team_rule is not None
+        and _team_rule(int(subject.pk), int(acting.pk))
     )
 
 
 def open_vault(
     *,
-    subject: Account,
+    subject: Subject,
     actor: Actor,
     purpose: str,
     reference: str = "",
@@ -260,7 +307,7 @@ def open_vault(
     return Vault(subject=subject, region=home)
 
 
-def own_vault(account: Account, *, acting: Account) -> Vault:
+def own_vault(account: Subject, *, acting: Person) -> Vault:
     """The vault of an account acting on its own data, to deliver the service it asked for.
 
     ``acting`` is the account that acts: ``account`` itself or, for an organisation, a current
@@ -270,7 +317,7 @@ def own_vault(account: Account, *, acting: Account) -> Vault:
     return open_vault(subject=account, actor=Actor.itself(acting), purpose=Purpose.SERVICE_DELIVERY)
 
 
-def own_vault_provisioned(account: Account, *, acting: Account) -> Vault:
+def own_vault_provisioned(account: Subject, *, acting: Person) -> Vault:
     """``own_vault``, creating the account's data key first if it has none (organisations).
 
     Only a missing key is created. A key that is there but does not unwrap is damaged: a new
@@ -283,7 +330,7 @@ def own_vault_provisioned(account: Account, *, acting: Account) -> Vault:
     return vault
 
 
-def provision(*, subject: Account) -> Vault:
+def provision(*, subject: Subject) -> Vault:
     """A new account's vault: creates its data key in the home region's keyring."""
     region = region_get(subject.home_region)
     key = data_key_create(region=region.code, account_id=subject.pk)
@@ -293,48 +340,40 @@ def provision(*, subject: Account) -> Vault:
 # --- Look-ups that reveal nothing but equality ------------------------------------------------
 
 
-def email_digest(region: str, email: str) -> str:
-    """The keyed hash used to find an account by e-mail without storing it in plaintext."""
-    key = key_provider().lookup_key(region)
-    return hmac.new(key, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+def lookup_digest(region: str, value: str) -> str:
+    """A keyed hash of ``value`` for finding a row by it without storing it in plaintext.
 
-
-def email_owner(email: str) -> tuple[str, int] | None:
-    """(region code, account id) of the identity with this e-mail address, in any region."""
-    from townhall.accounts.models import Identity
-
-    for region in region_list():
-        digest = email_digest(region.code, email)
-        account_id = (
-            in_region(Identity, region)
-            .filter(email_digest=digest)
-            .values_list("account_id", flat=True)
-            .first()
-        )
-        if account_id is not None:
-            return region.code, account_id
-    return None
-
-
-def token_lookup(key_id: str, region: str | None = None) -> tuple[str, int, str, bool] | None:
-    """(region, account id, secret hash, revoked) of an API token, for authentication.
-
-    Tokens name the region that issued them; an account that moved since then has its tokens
-    in its new region, so the others are tried after the named one.
+    Keyed from the region's key-encryption key, so it differs per region and reveals nothing
+    to someone who has the database but not the key. Callers normalise ``value`` first.
     """
-    from townhall.accounts.models import ApiToken
+    key = key_provider().lookup_key(region)
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
-    regions = region_list()
-    regions.sort(key=lambda r: r.code != region)
-    for candidate in regions:
-        row = (
-            in_region(ApiToken, candidate)
-            .filter(key_id=key_id)
-            .values_list("account_id", "secret_hash", "revoked_at")
-            .first()
-        )
+
+def find_in_regions(
+    model: type[Model],
+    *,
+    fields: tuple[str, ...],
+    first: str | None = None,
+    only: str | None = None,
+    **filters: Any,
+) -> tuple[str, tuple[Any, ...]] | None:
+    """(region code, ``fields`` values) of the first row of ``model`` matching ``filters``.
+
+    For look-ups that must search the regions (an e-mail address is unique instance-wide; a
+    token names the region that issued it, but its account may have moved since): the region
+    ``first`` is tried first, then the others; ``only`` searches one region alone. Only clear
+    fields may be filtered on or read, since sealed ones would compare or return ciphertexts.
+    """
+    sealed = sealed_fields(model)
+    if any(name.split("__", 1)[0] in sealed for name in (*filters, *fields)):
+        raise ValueError("sealed fields cannot be looked up")
+    regions = [region_get(only)] if only else region_list()
+    regions.sort(key=lambda r: r.code != first)
+    for region in regions:
+        row = in_region(model, region).filter(**filters).values_list(*fields).first()
         if row is not None:
-            return candidate.code, row[0], row[1], row[2] is not None
+            return region.code, tuple(row)
     return None
 
 
@@ -397,7 +436,7 @@ def protected_models() -> list[type[Model]]:
 class Vault:
     """One user's protected data in one region, opened by the gateway."""
 
-    def __init__(self, *, subject: Account, region: Region, key: bytes | None = None) -> None:
+    def __init__(self, *, subject: Subject, region: Region, key: bytes | None = None) -> None:
         self.subject = subject
         self.region = region
         self._key = key

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from townhall.accounts.models import Account
 from townhall.regions.config import Region
 from townhall.regions.selectors import region_get
 
-from .gateway import own_vault
+from .gateway import AccountLike, own_vault
 from .selectors import access_log_for_account
 
 PURPOSE_LABELS = {
@@ -41,7 +40,7 @@ class MyData:
     accesses: list[AccessRecord]
 
 
-def my_data(*, account: Account, limit: int = 200) -> MyData:
+def my_data(*, account: AccountLike, limit: int = 200) -> MyData:
     """The "my data" summary for ``account``, shown only to that account."""
     categories = (
         own_vault(account, acting=account).categories() if not account.is_organisation else {}

@@ -15,9 +15,6 @@ HEAD reports.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
@@ -29,11 +26,12 @@ from django.utils.http import http_date
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
+from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
 from townhall.accounts.models import Account
 from townhall.accounts.selectors import account_get
-from townhall.api.auth import AuthedRequest, optional_auth, viewer_of
-from townhall.api.errors import error_body, error_responses
+from townhall.apikit.errors import error_body, error_responses
 from townhall.errors import DomainError
+from townhall.pagination import PAGE_MAX, cursor_decode, cursor_encode
 
 from . import services, uploads
 from .models import Video, VideoText
@@ -46,32 +44,6 @@ router = Router(tags=["videos"])
 OFFSET_STREAM = "application/offset+octet-stream"
 # Multipart framing around the file of a simple upload (boundaries, the other fields).
 MULTIPART_SLACK = 64 * 1024
-PAGE_MAX = 50
-
-
-# --- Cursors: lists newest first, paged by position, never by OFFSET ------------------------
-
-
-def _cursor_encode(created_at: dt.datetime, pk: int) -> str:
-    """An opaque position after the row (created_at, pk), for lists newest first."""
-    raw = f"{created_at.isoformat()}|{pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
-    """The position a cursor names; 400 for anything ``_cursor_encode`` could not have made
-    (a naive time would compare in the wrong zone, a key past 64 bits overflows the database)."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, _, number = raw.partition("|")
-        created, pk = dt.datetime.fromisoformat(stamp), int(number)
-        if created.tzinfo is None or not 0 < pk < 2**63:
-            raise ValueError(cursor)
-        return created, pk
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise DomainError.for_field(
-            "cursor", "cursor_invalid", "The cursor is not one this API gave out."
-        ) from None
 
 
 # --- tus ---------------------------------------------------------------------------------------
@@ -231,12 +203,12 @@ def upload_list(request: AuthedRequest, cursor: str = "", limit: int = 20) -> Up
     are not listed. A tus GET on this path is not part of the protocol, so this needs no
     `Tus-Resumable`. Pass `next_cursor` back as `cursor` for the next page."""
     limit = max(1, min(limit, PAGE_MAX))
-    after = _cursor_decode(cursor) if cursor else None
+    after = cursor_decode(cursor)
     page, more = uploads.upload_list_in_progress(uploader=request.auth, after=after, limit=limit)
     last = page[-1] if more else None
     return UploadPageOut(
         items=[UploadOut.from_upload(u) for u in page],
-        next_cursor=_cursor_encode(last.created_at, last.pk) if last else None,
+        next_cursor=cursor_encode(last.created_at, last.pk) if last else None,
     )
 
 
@@ -433,7 +405,7 @@ def account_videos(
     if not sees_all:
         videos = videos.filter(visibility=Video.Visibility.PUBLIC, state=Video.State.PUBLISHED)
     if cursor:
-        created, pk = _cursor_decode(cursor)
+        created, pk = cursor_decode(cursor)  # type: ignore[misc]
         videos = videos.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
     page = list(videos[: limit + 1])
     more = len(page) > limit
@@ -453,7 +425,7 @@ def account_videos(
         items.append(out)
     last = page[-1] if more else None
     return VideoPageOut(
-        items=items, next_cursor=_cursor_encode(last.created_at, last.pk) if last else None
+        items=items, next_cursor=cursor_encode(last.created_at, last.pk) if last else None
     )
 
 

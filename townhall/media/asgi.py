@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from townhall.api.errors import error_body
+from townhall.apikit.errors import error_body
 
 from . import uploads
 

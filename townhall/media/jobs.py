@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -147,3 +150,43 @@ def jobs_requeue_stale() -> list[int]:
 
 def video_for_job(job: MediaJob) -> Video:
     return job.video
+
+
+def work_folders_clean(work_dir: Path | None = None) -> list[str]:
+    """Delete work folders that no running job owns; return their names.
+
+    A job's folder is ``job<id>-<attempt>`` (see ``townhall.media.pipeline``). It belongs to a
+    live job while that job is running at that attempt; otherwise its worker died or gave up.
+    Folders listed first and looked up afterwards: a folder is only created after its claim has
+    been committed, so a live job is never mistaken for a dead one. Anything else older than the
+    lease is removed as well.
+    """
+    root = Path(work_dir or settings.TOWNHALL_WORK_DIR)
+    if not root.is_dir():
+        return []
+    folders = [p for p in root.iterdir()]
+    removed: list[str] = []
+    live = jobs_running_attempts()
+    now = time.time()
+    for path in folders:
+        parsed = work_folder_job(path.name)
+        if parsed is not None:
+            job_id, attempt = parsed
+            if live.get(job_id) == attempt:
+                continue
+            # Re-read: the job may have been claimed since the first look.
+            if jobs_running_attempts(job_ids=[job_id]).get(job_id) == attempt:
+                continue
+        else:
+            try:
+                age = now - path.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age < settings.TOWNHALL_TRANSCODE_LEASE_SECONDS:
+                continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed

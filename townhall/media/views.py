@@ -25,7 +25,7 @@ from townhall.accounts.models import Account
 from townhall.accounts.selectors import organisation_list_for
 from townhall.errors import DomainError
 from townhall.web.forms import add_domain_error
-from townhall.web.views import error_page, shows_domain_errors
+from townhall.web.pages import error_page, shows_domain_errors
 
 from . import playback, uploads
 from .models import Rendition, Video
@@ -190,7 +190,7 @@ def caption_html(caption: str, mentions: list[str]) -> SafeString:
             continue
         clean = handle.rstrip(".")
         if clean.lower() in known:
-            url = reverse("web:profile", kwargs={"handle": clean.lower()})
+            url = reverse("accounts:profile", kwargs={"handle": clean.lower()})
             parts.append(format_html('<a href="{}" class="mention">@{}</a>', url, clean))
             last = match.start() + 1 + len(clean)
         else:

@@ -25,19 +25,16 @@ def region_keys_usable(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
 def verify_region_keys() -> None:
     """Raise ImproperlyConfigured unless every region's KEK is present and opens its data keys.
 
-    Run by ``townhall serve`` and ``townhall worker`` before they start; the wrong key (a key
+    Run by ``townhall serve`` and ``townhall worker`` before they start (with the instance
+    signing key's check, ``townhall.audit.signing.instance_key_check``); the wrong key (a key
     file swapped for another) is caught here rather than at the first user's request.
     """
     from django.db import DatabaseError
-
-    from townhall.audit.signing import instance_key_check
 
     from .keyproviders import key_provider
     from .models import DataKey
     from .selectors import in_region, region_list
 
-    # Every logged access needs the instance signing key (checkpoints); check it up front too.
-    instance_key_check()
     provider = key_provider()
     for region in region_list():
         provider.check(region.code)

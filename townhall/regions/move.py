@@ -58,12 +58,12 @@ from django.core.files.storage import Storage
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from townhall.accounts.lookups import email_digest
 from townhall.accounts.models import Account, Identity
 from townhall.audit.gateway import (
     Actor,
     Purpose,
     Vault,
-    email_digest,
     open_vault,
     protected_models,
     sealed_fields,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
@@ -12,8 +12,13 @@ from django.db.models import Manager, Model
 from .classification import DataClass, classify, lives_in_region
 from .config import Region
 
-if TYPE_CHECKING:
-    from townhall.accounts.models import Account
+
+
+class HasHomeRegion(Protocol):
+    """An account, as far as the region layer needs to know it (below the apps, it names none)."""
+
+    @property
+    def home_region(self) -> str: ...
 
 M = TypeVar("M", bound=Model)
 
@@ -54,7 +59,7 @@ def in_region[M: Model](model: type[M], region: Region | str) -> Manager[M]:
     return manager
 
 
-def in_home_region[M: Model](model: type[M], account: Account) -> Manager[M]:
+def in_home_region[M: Model](model: type[M], account: HasHomeRegion) -> Manager[M]:
     """A manager for a protected model, bound to ``account``'s home region."""
     return in_region(model, account.home_region)
 

@@ -148,13 +148,14 @@ elif TOWNHALL_STORAGE != "file":
 # --- Applications ----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
+    "townhall",
     "townhall.accounts",
     "townhall.regions",
     "townhall.audit",
     "townhall.media",
     "townhall.api",
     "townhall.web",
-    "django.contrib.admin",
+    "townhall.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -193,6 +194,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "townhall.web.context_processors.site",
+                "townhall.accounts.context_processors.navigation",
             ],
         },
     },
@@ -216,7 +218,7 @@ TASKS = {
 
 AUTH_USER_MODEL = "accounts.Account"
 AUTHENTICATION_BACKENDS = ["townhall.accounts.backends.RegionBackend"]
-LOGIN_URL = "web:login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
 PASSWORD_HASHERS = [

@@ -1,26 +1,10 @@
-"""Small helpers the page templates share: avatars, initials, and "who did what" sentences."""
+"""Small helpers any page template may use. Imports no feature app."""
 
 from __future__ import annotations
 
 from django import template
 
-from townhall.accounts.models import Account, OrganisationAction
-from townhall.accounts.schemas import avatar_url as _avatar_url
-
 register = template.Library()
-
-
-@register.filter
-def avatar_url(account: Account) -> str:
-    return _avatar_url(account) or ""
-
-
-@register.filter
-def initials(account: Account) -> str:
-    """Up to two letters from the display name, for accounts without an avatar."""
-    words = [w for w in account.display_name.split() if w[:1].isalnum()]
-    letters = "".join(w[0] for w in words[:2]) or account.handle[:1]
-    return letters.upper()
 
 
 @register.filter
@@ -31,36 +15,3 @@ def link_text(url: str) -> str:
             url = url[len(scheme) :]
             break
     return url.rstrip("/")
-
-
-def _handle(account: Account | None) -> str:
-    return f"@{account.handle}" if account is not None else "a former member"
-
-
-@register.filter
-def action_text(action: OrganisationAction) -> str:
-    """One sentence for an entry of an organisation's action log (escaped by the template)."""
-    actor, subject, detail = _handle(action.actor), _handle(action.subject), action.detail or {}
-    role = detail.get("role", "")
-    sentences = {
-        "organisation.create": f"{actor} created the organisation",
-        "organisation.verify": (
-            f"{actor} verified the organisation"
-            if detail.get("verified")
-            else f"{actor} removed the organisation's verification"
-        ),
-        "profile.update": f"{actor} edited the profile",
-        "profile.avatar": f"{actor} changed the avatar",
-        "member.invite": f"{actor} invited {subject} as {role}",
-        "member.uninvite": f"{actor} withdrew the invitation of {subject}",
-        "member.join": f"{subject} joined as {role}",
-        "member.decline": f"{subject} declined the invitation",
-        "member.role": (
-            f"{actor} changed the role of {subject} from {detail.get('from')} to {detail.get('to')}"
-        ),
-        "member.remove": f"{actor} removed {subject} from the team",
-        "member.leave": f"{subject} left the team",
-        "video.post": f"{actor} posted the video {detail.get('video')}",
-        "video.delete": f"{actor} deleted the video {detail.get('video')}",
-    }
-    return sentences.get(action.action, f"{actor}: {action.action}")
