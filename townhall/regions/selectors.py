@@ -13,12 +13,12 @@ from .classification import DataClass, classify, lives_in_region
 from .config import Region
 
 
-
 class HasHomeRegion(Protocol):
     """An account, as far as the region layer needs to know it (below the apps, it names none)."""
 
     @property
     def home_region(self) -> str: ...
+
 
 M = TypeVar("M", bound=Model)
 
