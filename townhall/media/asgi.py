@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from townhall.apikit.errors import error_body
 
-from . import uploads
+from . import tus
 
 Scope = dict[str, Any]
 Message = Mapping[str, Any]
@@ -84,7 +84,7 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 async def _refuse(send: Send) -> None:
-    error = uploads.chunk_too_large()
+    error = tus.chunk_too_large()
     body = json.dumps(error_body(error.code, error.message)).encode()
     await send(
         {
@@ -93,7 +93,7 @@ async def _refuse(send: Send) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"tus-resumable", uploads.TUS_VERSION.encode()),
+                (b"tus-resumable", tus.TUS_VERSION.encode()),
                 # The rest of the body was never read: this connection cannot carry another.
                 (b"connection", b"close"),
             ],

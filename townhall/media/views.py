@@ -27,7 +27,7 @@ from townhall.errors import DomainError
 from townhall.web.forms import add_domain_error
 from townhall.web.pages import error_page, shows_domain_errors
 
-from . import playback, uploads
+from . import playback, selectors, tus, uploads
 from .models import Rendition, Video
 from .services import CAPTION_MAX, HASHTAG_RE, MENTION_RE, video_caption
 
@@ -84,12 +84,12 @@ def _upload_page(
 ) -> HttpResponse:
     account = _viewer(request)
     assert account is not None
-    in_progress, more = uploads.upload_list_in_progress(uploader=account, limit=UPLOADS_SHOWN)
+    in_progress = selectors.upload_list_in_progress(uploader=account, limit=UPLOADS_SHOWN)
     context = {
         "form": form,
         "problem": problem,
-        "in_progress": in_progress,
-        "more_in_progress": more,
+        "in_progress": in_progress.items,
+        "more_in_progress": in_progress.after is not None,
         "simple_max_mb": settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES // 1024**2,
         "max_mb": settings.TOWNHALL_UPLOAD_MAX_BYTES // 1024**2,
         "chunk_bytes": settings.TOWNHALL_TUS_MAX_CHUNK_BYTES,
@@ -125,7 +125,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     try:
         video = uploads.video_upload_simple(
             uploader=account,
-            chunks=file.chunks(uploads.CHUNK_SIZE),
+            chunks=file.chunks(tus.CHUNK_SIZE),
             size=file.size or 0,
             caption=form.cleaned_data["caption"],
             visibility=form.cleaned_data["visibility"],
