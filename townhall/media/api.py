@@ -81,7 +81,7 @@ def tus_create(request: AuthedRequest) -> HttpResponse:
         visibility=metadata.get("visibility", "") or Video.Visibility.PUBLIC,
         filename=metadata.get("filename", ""),
         organisation=metadata.get("organisation", ""),
-        chunks=tus.body_chunks(request) if tus.has_body(request) else None,
+        chunks=tus.creation_body(request, length),
         declared_size=tus.declared_length(request),
         checksum=checksum,
     )

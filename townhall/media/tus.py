@@ -222,6 +222,14 @@ def has_body(request: HttpRequest) -> bool:
     ) not in ("", "0")
 
 
+def creation_body(request: HttpRequest, length: int) -> Iterable[bytes] | None:
+    """What a creation request appends at once (creation-with-upload): its body; nothing, for
+    a zero-byte upload, which is complete as soon as it is created; else None."""
+    if has_body(request):
+        return body_chunks(request)
+    return () if length == 0 else None
+
+
 def check_offset_stream(request: HttpRequest) -> None:
     """A PATCH body must be sent as ``application/offset+octet-stream`` (else 415)."""
     if request.content_type != OFFSET_STREAM:

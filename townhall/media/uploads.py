@@ -8,7 +8,8 @@ An ``Upload`` row lives in the uploader's home region (it is their protected dat
 of a video not yet posted). Its bytes live in the *owner's* vault (the uploader, or the
 organisation they post for), under ``uploads/<upload id>/``: each PATCH streams into one new
 sealed part, so the file is never held whole in memory and a dropped connection costs at most
-the PATCH it cut off (what a cut-off PATCH keeps depends on the server: docs/media.md). When
+the PATCH it cut off (under ASGI none of its bytes, under WSGI those that came: decision 0010,
+docs/decisions/0010-tus-parts-bounded-under-asgi.md). When
 the last byte arrives the parts are handed to ``video_create``, which probes them and queues
 the transcoding, or refuses them (and then the parts are deleted).
 
@@ -90,9 +91,9 @@ def upload_create(
 ) -> UploadInfo:
     """Start an upload of ``length`` bytes, checking the limits, the quota and the poster.
 
-    With ``chunks`` (tus creation-with-upload: a body of ``declared_size`` bytes, if the
-    request said), they are appended at once; so is nothing for a zero-byte upload, which is
-    then complete (and refused by the probe). If that fails, the upload ends at once.
+    ``chunks`` (tus creation-with-upload: a body of ``declared_size`` bytes, if the request
+    said; or none at all, which completes a zero-byte upload) are appended at once, and if that
+    fails the upload ends at once.
     """
     limit = settings.TOWNHALL_UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
     if length < 0:
@@ -127,13 +128,13 @@ def upload_create(
         expires_at=_expiry(),
     )
     info = UploadInfo.of(row)
-    if length == 0 or chunks is not None:
+    if chunks is not None:
         try:
             info, _ = upload_append(
                 uploader=uploader,
                 upload_id=info.id,
                 offset=0,
-                chunks=chunks or (),
+                chunks=chunks,
                 declared_size=declared_size,
                 checksum=checksum,
             )
