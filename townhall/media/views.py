@@ -25,7 +25,7 @@ from townhall.accounts.models import Account
 from townhall.accounts.selectors import organisation_list_for
 from townhall.errors import DomainError
 from townhall.web.forms import add_domain_error
-from townhall.web.pages import error_page, shows_domain_errors
+from townhall.web.pages import error_page, shows_domain_errors, with_error_headers
 
 from . import playback, selectors, tus, uploads
 from .models import Rendition, Video
@@ -136,7 +136,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         if error.status in (403, 404) and not error.fields:
             return error_page(request, error)
         add_domain_error(form, error, aliases={"Upload-Metadata": "caption"})
-        return _upload_page(request, form, status=error.status if error.status >= 400 else 400)
+        status = error.status if error.status >= 400 else 400
+        return with_error_headers(_upload_page(request, form, status=status), error)
     return redirect("media:video", public_id=video.public_id)
 
 
