@@ -16,6 +16,10 @@ class DomainError(Exception):
         self.message = message
         self.fields = fields or {}
 
+    def response_headers(self) -> dict[str, str]:
+        """HTTP headers that belong with this error on any response (the API's and the pages')."""
+        return {}
+
     @classmethod
     def for_field(cls, field: str, code: str, message: str) -> DomainError:
         return cls(code, message, fields={field: message})
@@ -38,4 +42,21 @@ class Conflict(DomainError):
 
 
 class RateLimited(DomainError):
+    """Too many attempts; ``retry_after`` is the number of seconds until the limit's window
+    resets, sent as ``Retry-After``."""
+
     status = 429
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        retry_after: int,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(code, message, fields=fields)
+        self.retry_after = max(1, retry_after)
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

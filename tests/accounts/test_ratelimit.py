@@ -32,6 +32,20 @@ def test_the_limit_refuses_the_attempt_after_it(settings):
     check_rate("signup-ip", "203.0.113.7")
 
 
+def test_a_refusal_says_how_long_the_window_has_left(settings, monkeypatch):
+    settings.TOWNHALL_AUTH_RATE = 1
+    settings.TOWNHALL_AUTH_RATE_WINDOW = 300
+    now = 1_800_000_000.0
+    monkeypatch.setattr("townhall.accounts.ratelimit.time.time", lambda: now)
+    check_rate("login-ip", "203.0.113.7")
+    now += 100.5
+    with pytest.raises(RateLimited) as refused:
+        check_rate("login-ip", "203.0.113.7")
+    assert refused.value.retry_after == 200
+    assert refused.value.response_headers() == {"Retry-After": "200"}
+    assert "4 minutes" in refused.value.message
+
+
 def test_the_cache_holds_neither_the_address_nor_its_plain_hash(settings):
     check_rate("login-ip", "203.0.113.7")
     plain = hashlib.sha256(b"203.0.113.7").hexdigest()

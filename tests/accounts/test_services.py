@@ -47,6 +47,16 @@ class TestSignUp:
         assert b"alice@example.org" not in bytes(row.email)
         assert b"1990" not in bytes(row.date_of_birth)
 
+    def test_rate_limited_by_address(self, settings):
+        settings.TOWNHALL_AUTH_RATE = 1
+        sign_up(ip="192.0.2.9")
+        with pytest.raises(RateLimited) as refused:
+            sign_up(handle="bob", email="bob@example.org", ip="192.0.2.9")
+        assert 0 < refused.value.retry_after <= settings.TOWNHALL_AUTH_RATE_WINDOW
+        assert not Account.objects.filter(handle="bob").exists()
+        # Another address has its own count.
+        assert sign_up(handle="bob", email="bob@example.org", ip="192.0.2.10").handle == "bob"
+
     def test_home_region_defaults_when_country_is_not_mapped(self):
         assert sign_up(country="FR").home_region == "uk"
         assert sign_up(handle="bob", email="bob@example.org").home_region == "uk"
@@ -159,8 +169,9 @@ class TestAuthenticate:
         for _ in range(3):
             with pytest.raises(NotAuthenticated):
                 services.account_authenticate(login="alice", password="bad", ip="192.0.2.9")
-        with pytest.raises(RateLimited):
+        with pytest.raises(RateLimited) as refused:
             services.account_authenticate(login="alice", password=PASSWORD, ip="192.0.2.9")
+        assert 0 < refused.value.retry_after <= settings.TOWNHALL_AUTH_RATE_WINDOW
 
     def test_age_band_refreshed_at_login(self, make_person):
         account = make_person("teen", date_of_birth=adult_dob(15))

@@ -31,6 +31,12 @@ def assert_error(res, status, code, field=None):
         assert field in body["error"]["fields"], body
 
 
+def assert_retry_after(res, window):
+    """A 429 says how many seconds remain of the limit's window, as a positive integer."""
+    assert res["Retry-After"].isdigit(), res.headers
+    assert 0 < int(res["Retry-After"]) <= window
+
+
 def png_bytes(size=(64, 48)):
     buf = io.BytesIO()
     Image.new("RGB", size, "red").save(buf, format="PNG")
@@ -85,7 +91,9 @@ class TestSignUpApi:
         settings.TOWNHALL_AUTH_RATE = 2
         for i in range(2):
             api.call("POST", "/auth/signup", signup_body(handle=f"user{i}", email=f"u{i}@x.org"))
-        assert_error(api.call("POST", "/auth/signup", signup_body()), 429, "rate_limited")
+        res = api.call("POST", "/auth/signup", signup_body())
+        assert_error(res, 429, "rate_limited")
+        assert_retry_after(res, settings.TOWNHALL_AUTH_RATE_WINDOW)
 
 
 class TestTokensApi:
@@ -104,6 +112,15 @@ class TestTokensApi:
         assert res.json()["active"] is False
         # A revoked token no longer authenticates.
         assert_error(authed.call("GET", "/me"), 401, "not_authenticated")
+
+    def test_rate_limited_with_credentials(self, api, person, settings):
+        settings.TOWNHALL_AUTH_RATE = 2
+        body = {"login": "alice", "password": "nope", "name": "x"}
+        for _ in range(2):
+            assert_error(api.call("POST", "/auth/tokens", body), 401, "invalid_credentials")
+        res = api.call("POST", "/auth/tokens", {**body, "password": PASSWORD})
+        assert_error(res, 429, "rate_limited")
+        assert_retry_after(res, settings.TOWNHALL_AUTH_RATE_WINDOW)
 
     def test_wrong_credentials(self, api, person):
         res = api.call("POST", "/auth/tokens", {"login": "alice", "password": "nope", "name": "x"})
@@ -127,7 +144,11 @@ class TestTokensApi:
         mine = client.call("POST", "/tokens", {"name": "mine"}).json()
         other = api_as(make_person())
         assert_error(other.call("DELETE", f"/tokens/{mine['id']}"), 404, "token_not_found")
-        assert client.call("GET", "/me").status_code == 200
+        # The target token is untouched: listed as active, and it still authenticates.
+        (listed,) = [t for t in client.call("GET", "/tokens").json() if t["id"] == mine["id"]]
+        assert listed["active"] is True
+        assert listed["revoked_at"] is None
+        assert ApiClient(token=mine["token"]).call("GET", "/me").json()["handle"] == person.handle
 
 
 class TestMeApi:

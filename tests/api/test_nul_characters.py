@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 
-from townhall.media import uploads
+from townhall.media.tus import TUS_VERSION
 
 from ..media.tus import create, metadata, tus
 from .test_accounts_api import assert_error
@@ -87,7 +87,7 @@ def test_pages(person, client, nul_queries, path):
 def test_a_tus_caption_is_refused_when_the_upload_starts(person, client, nul_queries):
     res = create(client, 100, Upload_Metadata=metadata(caption="hello\x00", visibility="public"))
     assert_error(res, 400, "caption_invalid", "caption")
-    assert res["Tus-Resumable"] == uploads.TUS_VERSION
+    assert res["Tus-Resumable"] == TUS_VERSION
     assert nul_queries == []
 
 

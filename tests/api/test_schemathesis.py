@@ -55,7 +55,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from townhall.accounts.services import invitation_respond, organisation_invite, token_create
 from townhall.apikit.errors import ErrorOut
-from townhall.media import uploads
+from townhall.media import tus, uploads
 from townhall.media.models import Video, VideoText
 from townhall.media.services import owner_vault
 
@@ -102,7 +102,7 @@ CHECKS = [
     schemathesis.checks.unsupported_method,
     error_shape,
 ]
-TUS = {"Tus-Resumable": uploads.TUS_VERSION}
+TUS = {"Tus-Resumable": tus.TUS_VERSION}
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from townhall.accounts.models import Account
 from townhall.audit.gateway import own_vault
-from townhall.media import uploads
+from townhall.errors import NotFound
+from townhall.media import selectors, uploads
 from townhall.media.models import Upload, Video
 from townhall.media.services import owner_vault
 
@@ -213,7 +214,7 @@ def test_a_patch_that_races_a_termination_keeps_nothing(
         return write_part(*args)
 
     monkeypatch.setattr(uploads, "_write_part", cancelled_while_writing)
-    with pytest.raises(uploads.NotFound):
+    with pytest.raises(NotFound):
         uploads.upload_append(uploader=person, upload_id=info.id, offset=10, chunks=[b"b" * 10])
     assert owner_vault(person, acting=person).list_files("uploads") == []
     assert rows(person) == [(Upload.State.TERMINATED, 100, 10, False)]
@@ -233,7 +234,7 @@ def test_the_sweep_removes_the_records_once_the_window_has_passed(
     assert vault.rows(Upload).count() == 2
     assert uploads.uploads_expire_all() == 0  # within the window, the records stay
 
-    vault.rows(Upload).update(created_at=timezone.now() - uploads.QUOTA_WINDOW)
+    vault.rows(Upload).update(created_at=timezone.now() - selectors.QUOTA_WINDOW)
 
     assert uploads.uploads_expire_all() == 2
     assert not vault.rows(Upload).exists()

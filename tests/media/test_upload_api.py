@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from townhall.accounts.services import invitation_respond, organisation_invite
 from townhall.audit.gateway import own_vault
-from townhall.media import uploads
+from townhall.errors import Conflict
+from townhall.media import selectors, uploads
 from townhall.media.models import Upload, Video
 from townhall.media.services import owner_vault
 
@@ -396,9 +397,9 @@ def test_racing_patches_append_once(person):
         assert inner.offset == 20
         yield b"a" * 10
 
-    with pytest.raises(uploads.Conflict):
+    with pytest.raises(Conflict):
         uploads.upload_append(uploader=person, upload_id=info.id, offset=0, chunks=racing_body())
-    assert uploads.upload_get(uploader=person, upload_id=info.id).offset == 20
+    assert selectors.upload_get(uploader=person, upload_id=info.id).offset == 20
     vault = owner_vault(person, acting=person)
     (part,) = vault.list_files("uploads")
     with vault.open_file(part) as f:

@@ -75,6 +75,8 @@ def test_log_in_is_rate_limited(client: Client, person, settings) -> None:
 
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
+    assert response["Retry-After"].isdigit()
+    assert 0 < int(response["Retry-After"]) <= settings.TOWNHALL_AUTH_RATE_WINDOW
     assert not is_logged_in(client)
     cache.clear()
 

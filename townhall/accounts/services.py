@@ -36,7 +36,8 @@ from .roles import organisation_role
 
 MAX_ACTIVE_TOKENS = 20
 TOKEN_PREFIX = "th"
-# A password hash computed once, so that log-in for an unknown account costs the same time.
+# Hashed on every log-in whose account is not found, so that it costs one password hash, as a
+# wrong password for an existing account does: the time taken does not tell whether it exists.
 _DUMMY_PASSWORD = "townhall-timing-equaliser"
 
 
@@ -71,7 +72,12 @@ def account_sign_up(
     reserved_ok: bool = False,
     today: dt.date | None = None,
 ) -> Account:
-    """Create a person's account, its data key and its encrypted identity in the home region."""
+    """Create a person's account, its data key and its encrypted identity in the home region.
+
+    Every attempt counts against the sign-up limit of the client's address ``ip`` (429
+    ``rate_limited`` once it is reached), whether it succeeds or not.
+    """
+    check_rate("signup-ip", ip or "unknown")
     today = today or timezone.localdate()
     errors: dict[str, DomainError] = {}
     clean_handle = _collect(errors, "handle", partial(v.clean_handle, handle))

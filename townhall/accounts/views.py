@@ -45,7 +45,6 @@ from .forms import (
     role_choices,
 )
 from .models import Account, Role
-from .ratelimit import check_rate
 
 BACKEND = "townhall.accounts.backends.RegionBackend"
 MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
@@ -71,10 +70,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST)
     if not form.is_valid():
         return render(request, "accounts/signup.html", {"form": form}, status=400)
-    ip = client_ip(request)
     try:
-        check_rate("signup-ip", ip or "unknown")
-        account = services.account_sign_up(**form.cleaned_data, ip=ip)
+        account = services.account_sign_up(**form.cleaned_data, ip=client_ip(request))
     except DomainError as error:
         return form_failed(request, error, form, "accounts/signup.html", {})
     auth_login(request, account, backend=BACKEND)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from townhall.errors import DomainError
 
@@ -45,7 +46,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return respond(request, exc.status, error_body(exc.code, exc.message, exc.fields))
+        response = respond(request, exc.status, error_body(exc.code, exc.message, exc.fields))
+        for name, value in exc.response_headers().items():
+            response[name] = value
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -81,7 +85,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
             code = "rate_limited"
         else:
             code = f"http_{exc.status_code}"
-        return respond(request, exc.status_code, error_body(code, message))
+        response = respond(request, exc.status_code, error_body(code, message))
+        if isinstance(exc, Throttled) and exc.wait is not None:
+            # A django-ninja throttle (townhall's own limits raise RateLimited).
+            response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
+        return response
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

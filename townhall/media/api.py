@@ -1,28 +1,21 @@
 """API for videos: resumable uploads (tus 1.0), the simple upload, reading and deleting videos.
 
 The tus operations answer with the tus headers (``Tus-Resumable`` on every response, 412 for
-another protocol version) and, on errors, with the API's one error shape. Request bodies are
-read from the request stream a MiB at a time, never as ``request.body``; one tus request
-carries at most TOWNHALL_TUS_MAX_CHUNK_BYTES.
-
-What a dropped connection leaves depends on the server. Under WSGI the view reads the body as
-it arrives, so a PATCH cut off half-way keeps the bytes that came (unless it sent a checksum,
-which they then fail). Under ASGI (``townhall serve``) Django reads the whole body before the
-view runs and drops a request whose client went away, so a cut-off PATCH keeps nothing. Either
-way the upload's offset is that of its last committed PATCH, and the client resumes from what
-HEAD reports.
+another protocol version) and, on errors, with the API's one error shape; the protocol's
+helpers are in ``townhall.media.tus``. Request bodies are read from the request stream a MiB at
+a time, never as ``request.body``; one tus request carries at most TOWNHALL_TUS_MAX_CHUNK_BYTES
+(docs/decisions/0010-tus-parts-bounded-under-asgi.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from django.utils.http import http_date
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
@@ -30,10 +23,9 @@ from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
 from townhall.accounts.models import Account
 from townhall.accounts.selectors import account_get
 from townhall.apikit.errors import error_body, error_responses
-from townhall.errors import DomainError
-from townhall.pagination import PAGE_MAX, cursor_decode, cursor_encode
+from townhall.pagination import PAGE_MAX, cursor_decode, cursor_encode, page_limit
 
-from . import services, uploads
+from . import selectors, services, tus, uploads
 from .models import Video, VideoText
 from .schemas import UploadOut, UploadPageOut, VideoOut, VideoPageOut, upload_url
 from .selectors import manages, video_get_visible
@@ -41,87 +33,11 @@ from .services import HASHTAG_RE, MENTION_RE, owner_vault, video_caption
 
 router = Router(tags=["videos"])
 
-OFFSET_STREAM = "application/offset+octet-stream"
 # Multipart framing around the file of a simple upload (boundaries, the other fields).
 MULTIPART_SLACK = 64 * 1024
 
 
 # --- tus ---------------------------------------------------------------------------------------
-
-
-def tus_protocol(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Check the client's tus version first, and mark every response (errors too) as tus."""
-
-    @wraps(run)
-    def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
-        version = request.headers.get("Tus-Resumable")
-        if request.method != "OPTIONS" and version != uploads.TUS_VERSION:
-            response: HttpResponseBase = JsonResponse(
-                error_body(
-                    "tus_version_unsupported",
-                    f"This server speaks tus {uploads.TUS_VERSION}; the request says "
-                    f"Tus-Resumable: {version or '(missing)'}.",
-                ),
-                status=412,
-            )
-            response["Tus-Version"] = uploads.TUS_VERSION
-        else:
-            response = run(request, **kwargs)
-        response["Tus-Resumable"] = uploads.TUS_VERSION
-        if response.status_code == 460:
-            response.reason_phrase = "Checksum Mismatch"
-        return response
-
-    return wrapped
-
-
-def _int_header(request: HttpRequest, name: str) -> int:
-    raw = request.headers.get(name, "")
-    if not raw.isdigit():
-        raise DomainError.for_field(
-            name, "header_invalid", f"{name} must be given as a whole number of bytes."
-        )
-    return int(raw)
-
-
-def _body_chunks(request: HttpRequest) -> Iterator[bytes]:
-    """The request body, a MiB at a time. Under WSGI a dropped connection ends it early and
-    what arrived is kept; under ASGI the view only runs once the whole body has arrived."""
-    while True:
-        try:
-            chunk = request.read(uploads.CHUNK_SIZE)
-        except OSError:
-            return
-        if not chunk:
-            return
-        yield chunk
-
-
-def _has_body(request: HttpRequest) -> bool:
-    return request.content_type == OFFSET_STREAM and request.headers.get(
-        "Content-Length", "0"
-    ) not in ("", "0")
-
-
-def _upload_headers(response: HttpResponse, info: uploads.UploadInfo) -> HttpResponse:
-    response["Upload-Offset"] = str(info.offset)
-    if not info.complete:
-        response["Upload-Expires"] = http_date(info.expires_at.timestamp())
-    if info.video_public_id:
-        response["Townhall-Video"] = info.video_public_id
-    return response
-
-
-def _checked_body_length(request: HttpRequest, info: uploads.UploadInfo) -> None:
-    declared = request.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > settings.TOWNHALL_TUS_MAX_CHUNK_BYTES:
-        # Under ASGI, townhall.media.asgi refused it before the body was read.
-        raise uploads.chunk_too_large()
-    if declared.isdigit() and int(declared) > info.length - info.offset:
-        raise DomainError(
-            "upload_overflow",
-            f"The body has {declared} bytes; only {info.length - info.offset} remain.",
-        )
 
 
 @router.api_operation(
@@ -131,17 +47,11 @@ def _checked_body_length(request: HttpRequest, info: uploads.UploadInfo) -> None
     response={204: None, **error_responses(400)},
     summary="tus: what this server supports",
 )
-@decorate_view(tus_protocol)
+@decorate_view(tus.tus_protocol)
 def tus_options(request: HttpRequest) -> HttpResponse:
     """Tus-Version, Tus-Extension, Tus-Max-Size and Tus-Checksum-Algorithm, no auth needed;
     `Townhall-Max-Chunk-Size` is the most bytes one PATCH (or POST) may carry."""
-    response = HttpResponse(status=204)
-    response["Tus-Version"] = uploads.TUS_VERSION
-    response["Tus-Extension"] = uploads.TUS_EXTENSIONS
-    response["Tus-Max-Size"] = str(settings.TOWNHALL_UPLOAD_MAX_BYTES)
-    response["Tus-Checksum-Algorithm"] = uploads.TUS_CHECKSUM_ALGORITHMS
-    response["Townhall-Max-Chunk-Size"] = str(settings.TOWNHALL_TUS_MAX_CHUNK_BYTES)
-    return response
+    return tus.options_headers(HttpResponse(status=204))
 
 
 @router.post(
@@ -152,7 +62,7 @@ def tus_options(request: HttpRequest) -> HttpResponse:
     },
     summary="tus: create an upload (optionally with its first bytes)",
 )
-@decorate_view(tus_protocol)
+@decorate_view(tus.tus_protocol)
 def tus_create(request: AuthedRequest) -> HttpResponse:
     """Headers: `Upload-Length` (bytes), `Upload-Metadata` (base64 pairs: `caption`,
     `visibility` public|followers|private, `filename`, `organisation` handle to post for).
@@ -161,9 +71,9 @@ def tus_create(request: AuthedRequest) -> HttpResponse:
     upload is complete at once, and refused as `not_a_video`. Over the size limit: 413
     `upload_too_large`; over the daily quota: 413 `quota_exceeded`; a body over
     `Townhall-Max-Chunk-Size` bytes: 413 `chunk_too_large`."""
-    length = _int_header(request, "Upload-Length")
-    metadata = uploads.parse_metadata(request.headers.get("Upload-Metadata", ""))
-    checksum = uploads.parse_checksum(request.headers.get("Upload-Checksum", ""))
+    length = tus.int_header(request, "Upload-Length")
+    metadata = tus.metadata_header(request)
+    checksum = tus.checksum_header(request)
     info = uploads.upload_create(
         uploader=request.auth,
         length=length,
@@ -171,23 +81,13 @@ def tus_create(request: AuthedRequest) -> HttpResponse:
         visibility=metadata.get("visibility", "") or Video.Visibility.PUBLIC,
         filename=metadata.get("filename", ""),
         organisation=metadata.get("organisation", ""),
+        chunks=tus.creation_body(request, length),
+        declared_size=tus.declared_length(request),
+        checksum=checksum,
     )
-    if length == 0 or _has_body(request):
-        try:
-            _checked_body_length(request, info)
-            info, _ = uploads.upload_append(
-                uploader=request.auth,
-                upload_id=info.id,
-                offset=0,
-                chunks=_body_chunks(request) if _has_body(request) else (),
-                checksum=checksum,
-            )
-        except BaseException:
-            uploads.upload_discard(uploader=request.auth, upload_id=info.id)
-            raise
     response = HttpResponse(status=201)
     response["Location"] = upload_url(info.id)
-    return _upload_headers(response, info)
+    return tus.upload_headers(response, info)
 
 
 @router.get(
@@ -202,13 +102,11 @@ def upload_list(request: AuthedRequest, cursor: str = "", limit: int = 20) -> Up
     DELETE. Another team member's uploads for the same organisation are theirs to resume and
     are not listed. A tus GET on this path is not part of the protocol, so this needs no
     `Tus-Resumable`. Pass `next_cursor` back as `cursor` for the next page."""
-    limit = max(1, min(limit, PAGE_MAX))
-    after = cursor_decode(cursor)
-    page, more = uploads.upload_list_in_progress(uploader=request.auth, after=after, limit=limit)
-    last = page[-1] if more else None
+    page = selectors.upload_list_in_progress(
+        uploader=request.auth, after=cursor_decode(cursor), limit=page_limit(limit)
+    )
     return UploadPageOut(
-        items=[UploadOut.from_upload(u) for u in page],
-        next_cursor=cursor_encode(last.created_at, last.pk) if last else None,
+        items=[UploadOut.from_upload(u) for u in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -218,11 +116,11 @@ def upload_list(request: AuthedRequest, cursor: str = "", limit: int = 20) -> Up
     response={200: None, **error_responses(401, 404, 410, 412)},
     summary="tus: how far an upload has got",
 )
-@decorate_view(tus_protocol)
+@decorate_view(tus.tus_protocol)
 def tus_head(request: AuthedRequest, upload_id: str) -> HttpResponse:
     """`Upload-Offset`, `Upload-Length`, `Upload-Expires`; `Townhall-Video` once complete."""
-    info = uploads.upload_get(uploader=request.auth, upload_id=upload_id)
-    response = _upload_headers(HttpResponse(status=200), info)
+    info = selectors.upload_get(uploader=request.auth, upload_id=upload_id)
+    response = tus.upload_headers(HttpResponse(status=200), info)
     response["Upload-Length"] = str(info.length)
     response["Cache-Control"] = "no-store"
     return response
@@ -236,7 +134,7 @@ def tus_head(request: AuthedRequest, upload_id: str) -> HttpResponse:
     },
     summary="tus: append bytes at the upload's offset",
 )
-@decorate_view(tus_protocol)
+@decorate_view(tus.tus_protocol)
 def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
     """Body `application/offset+octet-stream` (else 415) at `Upload-Offset` equal to the
     upload's offset (else 409 `offset_mismatch`), with an optional `Upload-Checksum: sha256
@@ -245,22 +143,18 @@ def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
     upload creates the video: 204 with `Townhall-Video: <id>`, or 422 with the reason the file
     was refused (then the upload is gone). A PATCH whose connection drops may keep the bytes
     that arrived (WSGI) or none of them (ASGI): ask with HEAD and go on from there."""
-    if request.content_type != OFFSET_STREAM:
-        raise uploads.UploadUnsupportedType(
-            "content_type_unsupported", f"A PATCH body must be sent as {OFFSET_STREAM}."
-        )
-    offset = _int_header(request, "Upload-Offset")
-    checksum = uploads.parse_checksum(request.headers.get("Upload-Checksum", ""))
-    info = uploads.upload_get(uploader=request.auth, upload_id=upload_id)
-    _checked_body_length(request, info)
+    tus.check_offset_stream(request)
+    offset = tus.int_header(request, "Upload-Offset")
+    checksum = tus.checksum_header(request)
     info, _ = uploads.upload_append(
         uploader=request.auth,
         upload_id=upload_id,
         offset=offset,
-        chunks=_body_chunks(request),
+        chunks=tus.body_chunks(request),
+        declared_size=tus.declared_length(request),
         checksum=checksum,
     )
-    return _upload_headers(HttpResponse(status=204), info)
+    return tus.upload_headers(HttpResponse(status=204), info)
 
 
 @router.delete(
@@ -268,7 +162,7 @@ def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
     response={204: None, **error_responses(401, 403, 404, 412, 503)},
     summary="tus: terminate an upload",
 )
-@decorate_view(tus_protocol)
+@decorate_view(tus.tus_protocol)
 def tus_terminate(request: AuthedRequest, upload_id: str) -> HttpResponse:
     """Deletes what was uploaded; later requests for the upload get 404. The bytes it received
     still count against the daily quota for 24 hours from its start. A complete upload is a
@@ -322,12 +216,12 @@ def video_upload(
     """For simple clients and the page's fallback; bigger files go through tus."""
     size = file.size or 0
     if size > settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES:
-        raise uploads.UploadTooLarge(
+        raise tus.UploadTooLarge(
             "upload_too_large", _too_large_message(settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES)
         )
     video = uploads.video_upload_simple(
         uploader=request.auth,
-        chunks=file.chunks(uploads.CHUNK_SIZE),
+        chunks=file.chunks(tus.CHUNK_SIZE),
         size=size,
         caption=caption,
         visibility=visibility,

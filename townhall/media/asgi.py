@@ -1,14 +1,8 @@
 """Keeping tus request bodies within TOWNHALL_TUS_MAX_CHUNK_BYTES before Django reads them.
 
-Django's ASGI handler reads a request's whole body before any middleware or view runs: in
-memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, then in an unnamed temporary file in the system's
-temporary folder (``tempfile``'s, not FILE_UPLOAD_TEMP_DIR), unencrypted. For an upload that is
-the plaintext of what may be a private video, so a tus body is allowed no more than
-TOWNHALL_TUS_MAX_CHUNK_BYTES (which the settings keep within FILE_UPLOAD_MAX_MEMORY_SIZE): a
-larger declared Content-Length is refused before a byte of the body is read, and a body
-without one (chunked) is cut off as soon as it passes the limit. Either way the 413 comes from
-here, in the API's error shape, and Django never sees the request. Under WSGI the view streams
-the body itself and refuses an oversized one the same way (townhall/media/api.py).
+Why (Django's ASGI handler spools the whole body before the view): decision 0010,
+docs/decisions/0010-tus-parts-bounded-under-asgi.md. A larger declared Content-Length is
+refused before a byte of the body is read, a body without one as soon as it passes the limit.
 """
 
 from __future__ import annotations
@@ -22,7 +16,7 @@ from django.urls import reverse
 
 from townhall.apikit.errors import error_body
 
-from . import uploads
+from . import tus
 
 Scope = dict[str, Any]
 Message = Mapping[str, Any]
@@ -84,7 +78,7 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 async def _refuse(send: Send) -> None:
-    error = uploads.chunk_too_large()
+    error = tus.chunk_too_large()
     body = json.dumps(error_body(error.code, error.message)).encode()
     await send(
         {
@@ -93,7 +87,7 @@ async def _refuse(send: Send) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"tus-resumable", uploads.TUS_VERSION.encode()),
+                (b"tus-resumable", tus.TUS_VERSION.encode()),
                 # The rest of the body was never read: this connection cannot carry another.
                 (b"connection", b"close"),
             ],

@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Schema
 
 from .models import Rendition, Video
-from .uploads import UploadInProgress
+from .records import UploadInProgress
 
 
 def upload_url(upload_id: str) -> str:

@@ -25,9 +25,9 @@ from townhall.accounts.models import Account
 from townhall.accounts.selectors import organisation_list_for
 from townhall.errors import DomainError
 from townhall.web.forms import add_domain_error
-from townhall.web.pages import error_page, shows_domain_errors
+from townhall.web.pages import error_page, shows_domain_errors, with_error_headers
 
-from . import playback, uploads
+from . import playback, selectors, tus, uploads
 from .models import Rendition, Video
 from .services import CAPTION_MAX, HASHTAG_RE, MENTION_RE, video_caption
 
@@ -84,12 +84,12 @@ def _upload_page(
 ) -> HttpResponse:
     account = _viewer(request)
     assert account is not None
-    in_progress, more = uploads.upload_list_in_progress(uploader=account, limit=UPLOADS_SHOWN)
+    in_progress = selectors.upload_list_in_progress(uploader=account, limit=UPLOADS_SHOWN)
     context = {
         "form": form,
         "problem": problem,
-        "in_progress": in_progress,
-        "more_in_progress": more,
+        "in_progress": in_progress.items,
+        "more_in_progress": in_progress.after is not None,
         "simple_max_mb": settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES // 1024**2,
         "max_mb": settings.TOWNHALL_UPLOAD_MAX_BYTES // 1024**2,
         "chunk_bytes": settings.TOWNHALL_TUS_MAX_CHUNK_BYTES,
@@ -125,7 +125,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     try:
         video = uploads.video_upload_simple(
             uploader=account,
-            chunks=file.chunks(uploads.CHUNK_SIZE),
+            chunks=file.chunks(tus.CHUNK_SIZE),
             size=file.size or 0,
             caption=form.cleaned_data["caption"],
             visibility=form.cleaned_data["visibility"],
@@ -136,7 +136,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         if error.status in (403, 404) and not error.fields:
             return error_page(request, error)
         add_domain_error(form, error, aliases={"Upload-Metadata": "caption"})
-        return _upload_page(request, form, status=error.status if error.status >= 400 else 400)
+        status = error.status if error.status >= 400 else 400
+        return with_error_headers(_upload_page(request, form, status=status), error)
     return redirect("media:video", public_id=video.public_id)
 
 

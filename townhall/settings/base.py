@@ -261,11 +261,8 @@ TOWNHALL_UPLOAD_MAX_BYTES = int(env("TOWNHALL_UPLOAD_MAX_BYTES", str(1024**3)))
 TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES = int(env("TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES", str(100 * 1024**2)))
 TOWNHALL_UPLOAD_DAILY_QUOTA_BYTES = int(env("TOWNHALL_UPLOAD_DAILY_QUOTA_BYTES", str(5 * 1024**3)))
 TOWNHALL_UPLOAD_EXPIRY_HOURS = int(env("TOWNHALL_UPLOAD_EXPIRY_HOURS", "24"))
-# The largest body of one tus PATCH (or creation-with-upload POST). Under ASGI Django reads a
-# request's whole body before the view runs, in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE and then
-# in an unencrypted temporary file; that setting is kept at least this large (below), and bigger
-# bodies are refused before they are read (townhall/media/asgi.py), so upload bytes stay off disk
-# until they are sealed.
+# The largest body of one tus PATCH (or creation-with-upload POST); FILE_UPLOAD_MAX_MEMORY_SIZE is
+# kept at least this large (below). Why: docs/decisions/0010-tus-parts-bounded-under-asgi.md.
 TOWNHALL_TUS_MAX_CHUNK_BYTES = int(env("TOWNHALL_TUS_MAX_CHUNK_BYTES", str(4 * 1024**2)))
 TOWNHALL_VIDEO_MAX_SECONDS = float(env("TOWNHALL_VIDEO_MAX_SECONDS", "600"))
 TOWNHALL_VIDEO_MIN_SECONDS = float(env("TOWNHALL_VIDEO_MIN_SECONDS", "1"))

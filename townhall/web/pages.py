@@ -31,10 +31,20 @@ ERROR_TITLES = {
 }
 
 
+def with_error_headers(response: HttpResponse, error: DomainError) -> HttpResponse:
+    """Add the headers that belong with ``error`` (``Retry-After`` on a 429) to a page."""
+    for name, value in error.response_headers().items():
+        response[name] = value
+    return response
+
+
 def error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
     """The whole request is refused: say why, with the error's status."""
     title = ERROR_TITLES.get(error.status, "Something is not right")
-    return render(request, "web/error.html", {"title": title, "error": error}, status=error.status)
+    response = render(
+        request, "web/error.html", {"title": title, "error": error}, status=error.status
+    )
+    return with_error_headers(response, error)
 
 
 def refuses_whole_request(error: DomainError) -> bool:
@@ -70,7 +80,8 @@ def form_failed(
     if refuses_whole_request(error):
         return error_page(request, error)
     add_domain_error(form, error)
-    return render(request, template, {**context, "form": form}, status=form_status(error))
+    response = render(request, template, {**context, "form": form}, status=form_status(error))
+    return with_error_headers(response, error)
 
 
 def safe_next(request: HttpRequest) -> str:
