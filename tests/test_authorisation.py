@@ -1,4 +1,4 @@
-"""Who may do what: kinds of viewer × actions × visibilities and states, through the API and
+"""Who may do what: kinds of viewer, actions, visibilities and states, through the API and
 the pages, each row with the exact status that comes back.
 
 The rules live in ``townhall/accounts/roles.py`` (team roles) and

@@ -51,7 +51,7 @@ def acts_for(account: Account | None, owner: Account) -> bool:
         return False
     if account.pk == owner.pk:
         return True
-    return organisation_role(owner, account) is not None
+    return owner.is_organisation and is_team_member(owner.pk, account.pk)
 
 
 def organisations_acted_for(account: Account) -> QuerySet[Membership, int]:
