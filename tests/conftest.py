@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from townhall.accounts.models import Account
 from townhall.accounts.services import account_sign_up, organisation_create, token_create
@@ -118,3 +122,67 @@ def api_as() -> Callable[[Account], ApiClient]:
         return ApiClient(token=secret)
 
     return make
+
+
+@dataclass
+class QueryCounts:
+    """The queries a block ran, on every database alias (default, region_*, keyring_*)."""
+
+    captured: dict[str, CaptureQueriesContext] = field(default_factory=dict)
+
+    @property
+    def by_alias(self) -> dict[str, int]:
+        """Queries per alias, leaving out the aliases the block did not touch."""
+        counts = {alias: len(context) for alias, context in self.captured.items()}
+        return {alias: n for alias, n in counts.items() if n}
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_alias.values())
+
+    def listing(self) -> str:
+        return "\n".join(
+            f"{alias}: {query['sql']}"
+            for alias, context in self.captured.items()
+            for query in context.captured_queries
+        )
+
+
+@contextlib.contextmanager
+def queries_on_every_alias() -> Iterator[QueryCounts]:
+    """Count the queries of a block on every connection: ``django_assert_num_queries`` sees
+    only the default database, and a list that decrypts from a region must be pinned there too.
+    """
+    counts = QueryCounts()
+    with contextlib.ExitStack() as stack:
+        for alias in connections:
+            counts.captured[alias] = stack.enter_context(CaptureQueriesContext(connections[alias]))
+        yield counts
+
+
+@pytest.fixture
+def assert_queries_all_aliases() -> Callable[..., contextlib.AbstractContextManager[QueryCounts]]:
+    """``with assert_queries_all_aliases(n):`` the block runs exactly ``n`` queries over all
+    aliases together; ``assert_queries_all_aliases({"default": 3, "region_uk": 1})`` pins each
+    alias (an alias left out must run none)."""
+
+    @contextlib.contextmanager
+    def check(expected: int | Mapping[str, int]) -> Iterator[QueryCounts]:
+        with queries_on_every_alias() as counts:
+            yield counts
+        if isinstance(expected, int):
+            found: int | dict[str, int] = counts.total
+        else:
+            found, expected = counts.by_alias, {a: n for a, n in expected.items() if n}
+        assert found == expected, (
+            f"expected {expected} queries, got {found} ({counts.by_alias}):\n{counts.listing()}"
+        )
+
+    return check
+
+
+@pytest.fixture
+def count_queries_all_aliases() -> Callable[[], contextlib.AbstractContextManager[QueryCounts]]:
+    """``with count_queries_all_aliases() as counts:``: the counts, to compare two runs (a
+    list of 2 items against one of 6)."""
+    return queries_on_every_alias

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.hashers import identify_hasher
 from django.test import override_settings
 
-from townhall.accounts import services
+from townhall.accounts import roles, services
 from townhall.accounts.models import Account, ApiToken, Identity, Role
 from townhall.accounts.selectors import identity_get
 from townhall.audit.gateway import Actor, open_vault
@@ -284,7 +284,7 @@ class TestOrganisations:
     def test_create_makes_creator_owner_and_records_it(self, person):
         org = services.organisation_create(creator=person, handle="council", display_name="Council")
         assert org.is_organisation
-        assert services.role_of(org, person) == Role.OWNER
+        assert roles.organisation_role(org, person) == Role.OWNER
         assert org.actions.get().action == "organisation.create"
 
     def test_invite_accept_change_role_remove_each_recorded(self, person, make_person):
@@ -293,9 +293,9 @@ class TestOrganisations:
         inv = services.organisation_invite(
             organisation=org, actor=person, invitee_handle="BOB", role=Role.EDITOR
         )
-        assert services.role_of(org, bob) is None
+        assert roles.organisation_role(org, bob) is None
         services.invitation_respond(invitation_id=inv.pk, account=bob, accept=True)
-        assert services.role_of(org, bob) == Role.EDITOR
+        assert roles.organisation_role(org, bob) == Role.EDITOR
         services.membership_change_role(
             organisation=org, actor=person, member_handle="bob", role=Role.ADMIN
         )
@@ -405,13 +405,13 @@ class TestOrganisations:
         assert code_of(exc) == "last_owner"
         with pytest.raises(Conflict):
             services.membership_remove(organisation=org, actor=owner, member_handle="owner1")
-        assert services.role_of(org, owner) == Role.OWNER
+        assert roles.organisation_role(org, owner) == Role.OWNER
         # With a second owner, the first may step down.
         services.membership_change_role(
             organisation=org, actor=owner, member_handle="admin1", role="owner"
         )
         services.membership_remove(organisation=org, actor=owner, member_handle="owner1")
-        assert services.role_of(org, owner) is None
+        assert roles.organisation_role(org, owner) is None
 
     def test_members_may_leave(self, make_person):
         org, owner, admin, editor = self._team(make_person)

@@ -10,7 +10,8 @@ from django.core.files.storage import default_storage
 from townhall.audit.gateway import own_vault
 from townhall.media.models import MediaJob, Rendition, Video, VideoText
 from townhall.media.probe import MediaRejected, probe
-from townhall.media.services import owner_vault, video_caption
+from townhall.media.selectors import video_caption
+from townhall.media.services import owner_vault
 from townhall.regions.selectors import in_region
 
 from .clips import FFMPEG, garbled, undecodable

@@ -13,7 +13,8 @@ from townhall.accounts.models import Account
 from townhall.audit.gateway import own_vault
 from townhall.audit.log import access_log_verify
 from townhall.media.models import Upload, Video
-from townhall.media.services import owner_vault, video_caption
+from townhall.media.selectors import video_caption
+from townhall.media.services import owner_vault
 from townhall.regions.move import account_move_region
 from townhall.regions.residency import residency_scan
 

@@ -20,7 +20,8 @@ from townhall.audit.selectors import access_log_for_account
 from townhall.errors import Forbidden
 from townhall.media import uploads
 from townhall.media.models import MediaJob, Upload, Video
-from townhall.media.services import EXPIRE_UPLOADS_JOB, TRANSCODE_JOB, owner_vault, video_caption
+from townhall.media.selectors import video_caption
+from townhall.media.services import EXPIRE_UPLOADS_JOB, TRANSCODE_JOB, owner_vault
 
 from .tus import create, metadata, tus
 

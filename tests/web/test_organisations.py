@@ -7,7 +7,8 @@ from django.test import Client
 
 from tests.web.conftest import png_bytes
 from townhall.accounts.models import Account, Invitation, Membership, Role
-from townhall.accounts.services import invitation_respond, organisation_invite, role_of
+from townhall.accounts.roles import organisation_role as role_of
+from townhall.accounts.services import invitation_respond, organisation_invite
 
 
 def join(organisation: Account, owner: Account, member: Account, role: str) -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
-from townhall.accounts.services import invitation_respond, organisation_invite
+from townhall.accounts.services import invitation_respond, organisation_invite, token_create
+
+# The session, the account, the organisation, the viewer's role, the members, the pending
+# invitations' count (the menu), the team's pending invitations and its action log.
+EXPECTED_TEAM = 8
+# The session, the account, the pending invitations' count; the tokens are in the region.
+EXPECTED_TOKENS = 3
+# The session, the account, the pending invitations' count and the invitations.
+EXPECTED_INVITATIONS = 4
 
 
 def queries(client, url: str) -> int:
@@ -48,3 +56,69 @@ def test_team_page_queries_do_not_grow_with_the_team(client_as, make_person, mak
     for _ in range(5):
         add_member()
     assert queries(client, url) == few
+
+
+def test_team_page_pinned_on_every_database(
+    client_as, make_person, make_org, assert_queries_all_aliases
+) -> None:
+    """The team page, as its owner, with its members, pending invitations and action log."""
+    owner = make_person()
+    organisation = make_org(owner=owner)
+    client = client_as(owner)
+    url = f"/@{organisation.handle}/team"
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            invitation = organisation_invite(
+                organisation=organisation,
+                actor=owner,
+                invitee_handle=make_person().handle,
+                role="editor",
+            )
+            invitation_respond(invitation_id=invitation.pk, account=invitation.invitee, accept=True)
+            organisation_invite(
+                organisation=organisation,
+                actor=owner,
+                invitee_handle=make_person().handle,
+                role="admin",
+            )
+
+    grow(1)
+    expected = {"default": EXPECTED_TEAM}
+    with assert_queries_all_aliases(expected):
+        assert client.get(url).status_code == 200
+    grow(4)
+    with assert_queries_all_aliases(expected):
+        assert client.get(url).status_code == 200
+
+
+def test_token_and_invitation_pages_pinned_on_every_database(
+    client_as, make_person, make_org, assert_queries_all_aliases
+) -> None:
+    person = make_person()
+    client = client_as(person)
+    region, keyring = f"region_{person.home_region}", f"keyring_{person.home_region}"
+
+    def grow(count: int) -> None:
+        for n in range(count):
+            token_create(account=person, name=f"token {n}")
+            org = make_org()
+            organisation_invite(
+                organisation=org,
+                actor=org.members.get(role="owner").member,
+                invitee_handle=person.handle,
+                role="editor",
+            )
+
+    grow(2)
+    tokens = {"default": EXPECTED_TOKENS, region: 1, keyring: 1}
+    invitations = {"default": EXPECTED_INVITATIONS}
+    with assert_queries_all_aliases(tokens):
+        assert client.get("/settings/tokens").status_code == 200
+    with assert_queries_all_aliases(invitations):
+        assert client.get("/invitations").status_code == 200
+    grow(4)
+    with assert_queries_all_aliases(tokens):
+        assert client.get("/settings/tokens").status_code == 200
+    with assert_queries_all_aliases(invitations):
+        assert client.get("/invitations").status_code == 200

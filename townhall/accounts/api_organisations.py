@@ -7,9 +7,8 @@ from ninja import File, Router, Status, UploadedFile
 
 from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
 from townhall.apikit.errors import error_responses
-from townhall.errors import Forbidden
 
-from . import selectors, services
+from . import roles, selectors, services
 from .models import Account
 from .schemas import (
     ActionOut,
@@ -28,7 +27,7 @@ router = Router(tags=["organisations"])
 
 
 def _team(organisation: Account, viewer: Account | None) -> TeamOut:
-    is_member = viewer is not None and services.role_of(organisation, viewer) is not None
+    is_member = roles.can_see_team_records(roles.organisation_role(organisation, viewer))
     return TeamOut(
         organisation=ProfileOut.from_account(organisation),
         members=[
@@ -112,8 +111,7 @@ def organisation_verify(request: AuthedRequest, handle: str, payload: Verificati
 )
 def organisation_actions(request: AuthedRequest, handle: str) -> list[ActionOut]:
     organisation = selectors.organisation_get(handle=handle)
-    if services.role_of(organisation, request.auth) is None:
-        raise Forbidden("not_a_member", "You are not a member of this organisation.")
+    roles.require_member(organisation, request.auth)
     return [
         ActionOut.from_action(a)
         for a in selectors.organisation_action_list(organisation=organisation)

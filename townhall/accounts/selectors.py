@@ -74,7 +74,7 @@ def invitation_list_pending(*, organisation: Account) -> QuerySet[Invitation]:
 def invitation_list_for(*, account: Account) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(invitee=account, state=Invitation.State.PENDING)
-        .select_related("organisation", "invited_by")
+        .select_related("organisation", "invitee", "invited_by")
         .order_by("-created_at")
     )
 

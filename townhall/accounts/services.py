@@ -18,6 +18,7 @@ from townhall.audit.gateway import Vault, own_vault, provision
 from townhall.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
 from townhall.regions.selectors import region_for_country, storage_for
 
+from . import roles
 from . import validation as v
 from .avatars import render_avatar
 from .lookups import email_digest, email_owner, token_lookup
@@ -32,7 +33,6 @@ from .models import (
 )
 from .ratelimit import check_rate
 from .records import TokenInfo
-from .roles import organisation_role
 
 MAX_ACTIVE_TOKENS = 20
 TOKEN_PREFIX = "th"
@@ -211,15 +211,6 @@ def account_set_staff(
 # --- Profiles ---------------------------------------------------------------------------------
 
 
-def _require_can_edit(*, account: Account, actor: Account) -> None:
-    if account.pk == actor.pk:
-        return
-    if account.is_organisation:
-        _require_role(account, actor, {Role.OWNER, Role.ADMIN})
-        return
-    raise Forbidden("not_allowed", "You can only edit your own profile.")
-
-
 def profile_update(
     *,
     account: Account,
@@ -228,7 +219,7 @@ def profile_update(
     bio: str | None = None,
     link: str | None = None,
 ) -> Account:
-    _require_can_edit(account=account, actor=actor)
+    roles.require_can_edit_profile(account=account, actor=actor)
     errors: dict[str, DomainError] = {}
     changes: dict[str, object] = {}
     if display_name is not None:
@@ -255,7 +246,7 @@ def profile_update(
 
 def avatar_set(*, account: Account, actor: Account, upload: object) -> Account:
     """Re-encode an uploaded image (EXIF dropped) and make it the account's avatar."""
-    _require_can_edit(account=account, actor=actor)
+    roles.require_can_edit_profile(account=account, actor=actor)
     data = render_avatar(upload)
     old = account.avatar
     storage = storage_for("avatars")
@@ -375,22 +366,6 @@ def organisation_action_record(
         )
 
 
-def role_of(organisation: Account, account: Account) -> str | None:
-    return organisation_role(organisation, account)
-
-
-def _require_role(organisation: Account, actor: Account, roles: set[str]) -> str:
-    if not organisation.is_organisation:
-        raise NotFound("organisation_not_found", "No such organisation.")
-    role = role_of(organisation, actor)
-    if role is None:
-        raise Forbidden("not_a_member", "You are not a member of this organisation.")
-    if role not in roles:
-        needed = " or ".join(sorted(roles))
-        raise Forbidden("role_insufficient", f"This needs the {needed} role; you are {role}.")
-    return role
-
-
 def _clean_role(role: str) -> str:
     if role not in Role.values:
         raise DomainError.for_field(
@@ -471,9 +446,9 @@ def organisation_set_verified(*, organisation: Account, actor: Account, verified
 def organisation_invite(
     *, organisation: Account, actor: Account, invitee_handle: str, role: str
 ) -> Invitation:
-    actor_role = _require_role(organisation, actor, {Role.OWNER, Role.ADMIN})
+    actor_role = roles.require_team_manager(organisation, actor)
     role = _clean_role(role)
-    if role == Role.OWNER and actor_role != Role.OWNER:
+    if not roles.can_grant_role(actor_role, role):
         raise Forbidden("role_insufficient", "Only an owner can invite another owner.")
     invitee = Account.objects.filter(handle=(invitee_handle or "").strip().lower()).first()
     if invitee is None or not invitee.is_active:
@@ -546,7 +521,7 @@ def invitation_respond(*, invitation_id: int, account: Account, accept: bool) ->
 @transaction.atomic
 def invitation_revoke(*, invitation_id: int, actor: Account) -> Invitation:
     invitation = _pending_invitation(invitation_id)
-    _require_role(invitation.organisation, actor, {Role.OWNER, Role.ADMIN})
+    roles.require_team_manager(invitation.organisation, actor)
     if invitation.state != Invitation.State.PENDING:
         raise Conflict("invitation_closed", f"This invitation was already {invitation.state}.")
     invitation.state = Invitation.State.REVOKED
@@ -565,10 +540,13 @@ def invitation_revoke(*, invitation_id: int, actor: Account) -> Invitation:
 def membership_change_role(
     *, organisation: Account, actor: Account, member_handle: str, role: str
 ) -> Membership:
-    actor_role = _require_role(organisation, actor, {Role.OWNER, Role.ADMIN})
+    actor_role = roles.require_team_manager(organisation, actor)
     role = _clean_role(role)
     membership = _member(organisation, member_handle)
-    if actor_role != Role.OWNER and Role.OWNER in (role, membership.role):
+    if not (
+        roles.can_grant_role(actor_role, role)
+        and roles.can_manage_member(actor_role, membership.role)
+    ):
         raise Forbidden("role_insufficient", "Only an owner can grant or take the owner role.")
     if membership.role == role:
         return membership
@@ -594,8 +572,8 @@ def membership_remove(*, organisation: Account, actor: Account, member_handle: s
     membership = _member(organisation, member_handle)
     leaving = membership.member_id == actor.pk
     if not leaving:
-        actor_role = _require_role(organisation, actor, {Role.OWNER, Role.ADMIN})
-        if membership.role == Role.OWNER and actor_role != Role.OWNER:
+        actor_role = roles.require_team_manager(organisation, actor)
+        if not roles.can_manage_member(actor_role, membership.role):
             raise Forbidden("role_insufficient", "Only an owner can remove an owner.")
     if membership.role == Role.OWNER and _owner_count(organisation) <= 1:
         raise Conflict(

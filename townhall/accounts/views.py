@@ -32,7 +32,7 @@ from townhall.web.pages import (
     shows_domain_errors,
 )
 
-from . import selectors, services
+from . import roles, selectors, services
 from .backends import client_ip
 from .forms import (
     InviteForm,
@@ -47,7 +47,6 @@ from .forms import (
 from .models import Account, Role
 
 BACKEND = "townhall.accounts.backends.RegionBackend"
-MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 
 
 def _me(request: HttpRequest) -> Account:
@@ -120,11 +119,11 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
     if handle != account.handle:
         return redirect("accounts:profile", handle=account.handle, permanent=True)
     viewer = request.user if isinstance(request.user, Account) else None
-    role = services.role_of(account, viewer) if viewer and account.is_organisation else None
     context = {
         "account": account,
         "is_me": viewer is not None and viewer.pk == account.pk,
-        "can_edit": role in MANAGERS,
+        # A person edits their own profile under settings; this is the organisation's form.
+        "can_edit": account.is_organisation and roles.can_edit_profile(viewer, account),
         "memberships": (
             selectors.organisation_list_for(account=account)
             if viewer is not None and viewer.pk == account.pk
@@ -300,7 +299,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 @shows_domain_errors
 def organisation_edit(request: HttpRequest, handle: str) -> HttpResponse:
     organisation = selectors.organisation_get(handle=handle)
-    if services.role_of(organisation, _me(request)) not in MANAGERS:
+    if not roles.can_edit_profile(_me(request), organisation):
         raise Forbidden(
             "role_insufficient", "Only the organisation's owners and admins can edit it."
         )
@@ -320,24 +319,30 @@ def _team_page(
     status: int = 200,
 ) -> HttpResponse:
     viewer = request.user if isinstance(request.user, Account) else None
-    role = services.role_of(organisation, viewer) if viewer is not None else None
-    is_owner = role == Role.OWNER
-    can_manage = role in MANAGERS
+    role = roles.organisation_role(organisation, viewer)
+    can_manage = roles.can_manage_team(role)
+    grants_owner = roles.can_grant_role(role, Role.OWNER)
     members = list(selectors.team_list(organisation=organisation))
     for membership in members:
-        # Admins may manage editors and admins; only owners may touch an owner.
-        membership.manageable = can_manage and (is_owner or membership.role != Role.OWNER)  # type: ignore[attr-defined]
+        membership.manageable = roles.can_manage_member(role, membership.role)  # type: ignore[attr-defined]
     context = {
         "organisation": organisation,
         "members": members,
         "role": role,
         "can_manage": can_manage,
-        "role_choices": role_choices(include_owner=is_owner),
-        "invite_form": invite_form or (InviteForm(include_owner=is_owner) if can_manage else None),
+        "role_choices": role_choices(include_owner=grants_owner),
+        "invite_form": invite_form
+        or (InviteForm(include_owner=grants_owner) if can_manage else None),
         "invitations": (
-            selectors.invitation_list_pending(organisation=organisation) if role else []
+            selectors.invitation_list_pending(organisation=organisation)
+            if roles.can_see_team_records(role)
+            else []
         ),
-        "actions": selectors.organisation_action_list(organisation=organisation) if role else [],
+        "actions": (
+            selectors.organisation_action_list(organisation=organisation)
+            if roles.can_see_team_records(role)
+            else []
+        ),
     }
     return render(request, "accounts/team.html", context, status=status)
 

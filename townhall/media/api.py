@@ -14,22 +14,25 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
-from townhall.accounts.models import Account
 from townhall.accounts.selectors import account_get
 from townhall.apikit.errors import error_body, error_responses
-from townhall.pagination import PAGE_MAX, cursor_decode, cursor_encode, page_limit
+from townhall.pagination import cursor_decode, page_limit
 
 from . import selectors, services, tus, uploads
-from .models import Video, VideoText
+from .models import Video
+from .records import VideoRecord
 from .schemas import UploadOut, UploadPageOut, VideoOut, VideoPageOut, upload_url
-from .selectors import manages, video_get_visible
-from .services import HASHTAG_RE, MENTION_RE, owner_vault, video_caption
+from .selectors import (
+    video_get_visible,
+    video_page_for_owner,
+    video_record_get_visible,
+    video_records,
+)
 
 router = Router(tags=["videos"])
 
@@ -229,42 +232,15 @@ def video_upload(
         organisation=organisation,
     )
     video.refresh_from_db()
-    return Status(201, _video_out(video, viewer=request.auth))
+    record = video_records(owner=video.owner, viewer=request.auth, videos=[video])[0]
+    return Status(201, _video_out(record))
 
 
 # --- Reading and deleting videos ---------------------------------------------------------------
 
 
-def _videos() -> QuerySet[Video]:
-    return Video.objects.select_related("owner").prefetch_related("renditions")
-
-
-def _video_get(public_id: str, viewer: Account | None) -> Video:
-    return video_get_visible(public_id=public_id, viewer=viewer, queryset=_videos())
-
-
-def _caption_tags(captions: dict[int, str]) -> dict[int, tuple[list[str], list[str]]]:
-    """Hashtags and existing mentions of sealed captions, with one query for the whole page."""
-    found = {
-        pk: (
-            list(dict.fromkeys(t.lower() for t in HASHTAG_RE.findall(text))),
-            list(dict.fromkeys(h.lower().rstrip(".") for h in MENTION_RE.findall(text))),
-        )
-        for pk, text in captions.items()
-    }
-    handles = {h for _, mentions in found.values() for h in mentions}
-    existing = set(Account.objects.filter(handle__in=handles).values_list("handle", flat=True))
-    return {pk: (tags, [h for h in ms if h in existing]) for pk, (tags, ms) in found.items()}
-
-
-def _video_out(video: Video, *, viewer: Account | None, caption: str | None = None) -> VideoOut:
-    if video.is_public:
-        return VideoOut.from_video(video, caption=video.caption)
-    text = video_caption(video, viewer=viewer) if caption is None else caption
-    out = VideoOut.from_video(video, caption=text)
-    if text:
-        out.hashtags, out.mentions = _caption_tags({video.pk: text})[video.pk]
-    return out
+def _video_out(record: VideoRecord) -> VideoOut:
+    return VideoOut.from_record(record)
 
 
 @router.get(
@@ -276,8 +252,7 @@ def _video_out(video: Video, *, viewer: Account | None, caption: str | None = No
 def video_detail(request: HttpRequest, public_id: str) -> VideoOut:
     """Followers-only and private videos, and those not yet published, are 404 for anyone but
     their owner (or the owning organisation's team)."""
-    viewer = viewer_of(request)
-    return _video_out(_video_get(public_id, viewer), viewer=viewer)
+    return _video_out(video_record_get_visible(public_id=public_id, viewer=viewer_of(request)))
 
 
 @router.get(
@@ -291,36 +266,13 @@ def account_videos(
 ) -> VideoPageOut:
     """Published public videos; the account itself (or its organisation's team) also sees
     its non-public and unfinished ones. Pass `next_cursor` back as `cursor` for the next page."""
-    viewer = viewer_of(request)
-    owner = account_get(handle=handle)
-    limit = max(1, min(limit, PAGE_MAX))
-    videos = _videos().filter(owner=owner).order_by("-created_at", "-pk")
-    sees_all = manages(owner, viewer)
-    if not sees_all:
-        videos = videos.filter(visibility=Video.Visibility.PUBLIC, state=Video.State.PUBLISHED)
-    if cursor:
-        created, pk = cursor_decode(cursor)  # type: ignore[misc]
-        videos = videos.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
-    page = list(videos[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    captions: dict[int, str] = {}
-    private = [v.pk for v in page if not v.is_public]
-    if sees_all and private and viewer is not None:
-        vault = owner_vault(owner, acting=viewer)
-        for text in vault.rows(VideoText).filter(video_id__in=private):
-            captions[text.video_id] = str(vault.open(text, "caption"))
-    tags = _caption_tags(captions)
-    items = []
-    for video in page:
-        out = VideoOut.from_video(video, caption=captions.get(video.pk, video.caption))
-        if video.pk in tags:
-            out.hashtags, out.mentions = tags[video.pk]
-        items.append(out)
-    last = page[-1] if more else None
-    return VideoPageOut(
-        items=items, next_cursor=cursor_encode(last.created_at, last.pk) if last else None
+    page = video_page_for_owner(
+        viewer=viewer_of(request),
+        owner=account_get(handle=handle),
+        after=cursor_decode(cursor),
+        limit=page_limit(limit),
     )
+    return VideoPageOut(items=[_video_out(r) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.delete(
@@ -330,5 +282,6 @@ def account_videos(
 )
 def video_delete(request: AuthedRequest, public_id: str) -> Status[None]:
     """By its owner, or an owner or admin of the owning organisation (recorded as its action)."""
-    services.video_delete(video=_video_get(public_id, request.auth), actor=request.auth)
+    video = video_get_visible(public_id=public_id, viewer=request.auth)
+    services.video_delete(video=video, actor=request.auth)
     return Status(204, None)

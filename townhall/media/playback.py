@@ -46,7 +46,6 @@ from townhall.errors import NotFound
 from townhall.regions.selectors import storage_for
 
 from .models import Rendition, Video
-from .selectors import manages, video_get_visible, video_visible
 from .services import owner_vault
 
 # Public files never change under their name (a new upload is a new video with a new id).
@@ -183,13 +182,6 @@ def not_modified(
         stamp = parse_http_date_safe(if_modified_since)
         return stamp is not None and int(last_modified.timestamp()) <= stamp
     return False
-
-
-# --- Who may see a video ----------------------------------------------------------------------
-
-
-# Kept importable from here for the views and template tags.
-__all__ = ["manages", "video_get_visible", "video_visible"]
 
 
 # --- Serving a file ---------------------------------------------------------------------------

@@ -1,4 +1,10 @@
-"""Plain copies of uploads handed to the API and the pages, and an upload's sealed metadata."""
+"""Plain records handed to API operations, views and template tags: videos, uploads in
+progress, and an upload's sealed metadata.
+
+A non-public video's caption is sealed in its owner's home region; the selectors decrypt it
+and hand it out here, with its hashtags and mentions, so that no caller holds a sealed row or
+opens a vault for itself (decision 0007).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,21 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from .models import Upload
+from .models import Upload, Video
+
+
+@dataclass(frozen=True)
+class VideoRecord:
+    """A video the viewer may see, with the caption as that viewer reads it.
+
+    ``video`` is the public row (renditions prefetched); ``caption``, ``hashtags`` and
+    ``mentions`` are the stored ones for a public video and the decrypted ones otherwise.
+    """
+
+    video: Video
+    caption: str
+    hashtags: list[str]
+    mentions: list[str]
 
 
 @dataclass(frozen=True)

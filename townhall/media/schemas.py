@@ -6,7 +6,7 @@ from typing import Literal
 from ninja import Schema
 
 from .models import Rendition, Video
-from .records import UploadInProgress
+from .records import UploadInProgress, VideoRecord
 
 
 def upload_url(upload_id: str) -> str:
@@ -58,7 +58,9 @@ class VideoOut(Schema):
     renditions: list[RenditionOut]
 
     @staticmethod
-    def from_video(video: Video, *, caption: str) -> VideoOut:
+    def from_record(record: VideoRecord) -> VideoOut:
+        """The video with its caption as the viewer reads it (decrypted when non-public)."""
+        video = record.video
         return VideoOut(
             id=video.public_id,
             owner=video.owner.handle,
@@ -67,9 +69,9 @@ class VideoOut(Schema):
             failure_code=video.failure_code,
             failure_message=video.failure_message,
             visibility=video.visibility,
-            caption=caption,
-            hashtags=list(video.hashtags),
-            mentions=list(video.mentions),
+            caption=record.caption,
+            hashtags=list(record.hashtags),
+            mentions=list(record.mentions),
             duration=video.duration,
             width=video.width,
             height=video.height,

@@ -1,58 +1,166 @@
-"""Reads of videos, and the one rule for who may see one; reads of uploads in progress."""
+"""Reads of videos, and the one rule for who may see one; reads of uploads in progress.
+
+``video_list_visible`` is the rule, as a queryset: every list, page, template tag and API
+operation that shows videos starts from it, and ``video_get_visible`` (the single-video check)
+is built on it. Nothing else filters videos by visibility or state for a viewer.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from django.db.models import BigIntegerField, Case, F, QuerySet, Sum, When
+from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Sum, When
 from django.utils import timezone
 
-from townhall.accounts.models import Account, Role
-from townhall.accounts.services import role_of
+from townhall.accounts.models import Account
+from townhall.accounts.roles import acts_for, organisations_acted_for
 from townhall.audit.gateway import Vault, own_vault
 from townhall.errors import NotFound
 from townhall.pagination import Page, Position, newest_first
 
-from .models import MediaJob, Upload, Video
-from .records import UploadInfo, UploadInProgress, UploadMeta
+from .captions import caption_tags_of
+from .models import MediaJob, Upload, Video, VideoText
+from .records import UploadInfo, UploadInProgress, UploadMeta, VideoRecord
+from .services import owner_vault
 from .tus import UploadGone
 
 # The daily quota counts the uploads begun this long before a new one.
 QUOTA_WINDOW = dt.timedelta(hours=24)
 
 
-def manages(owner: Account, viewer: Account | None) -> bool:
-    """The owner, or any member of the owning organisation's team."""
+def _reaches_audience(viewer: Account | None) -> Q:
+    """The videos that reach ``viewer`` as audience, not as someone acting for the owner.
+
+    Public, published videos of an active account reach everyone. Followers-only videos will
+    also reach the owner's followers here, and only here, once the social issue adds follows;
+    until then a followers-only video is as private as a private one.
+    """
+    return Q(
+        visibility=Video.Visibility.PUBLIC,
+        state=Video.State.PUBLISHED,
+        owner__is_active=True,
+    )
+
+
+def _acted_for_by(viewer: Account | None) -> Q:
+    """The videos of the accounts ``viewer`` acts for (``roles.acts_for``): its own, and those of
+    every organisation whose team it is on, whatever their visibility or state."""
     if viewer is None:
-        return False
-    if owner.pk == viewer.pk:
-        return True
-    return owner.is_organisation and role_of(owner, viewer) in Role.values
+        return Q(pk__in=[])
+    return Q(owner=viewer) | Q(owner__in=organisations_acted_for(viewer))
 
 
-def video_visible(video: Video, viewer: Account | None) -> bool:
-    """Whether ``viewer`` (None: anonymous) may see ``video`` and play its files.
+def video_list_visible(*, viewer: Account | None, owner: Account | None = None) -> QuerySet[Video]:
+    """The videos ``viewer`` (None: anonymous) may see and play, of ``owner`` or of everyone.
 
     Public, published videos of an active account are for everyone. Followers-only and private
     videos, and any video not yet published (or failed), are for the owner and, when the owner
-    is an organisation, any member of its team. Follows do not exist yet, so a followers-only
-    video is as private as a private one until they do.
+    is an organisation, any member of its team. One query, whoever the viewer is: the team rule
+    is a subquery, never a query per video.
     """
-    if manages(video.owner, viewer):
-        return True
-    return video.owner.is_active and video.is_public and video.state == Video.State.PUBLISHED
+    videos = Video.objects.select_related("owner")
+    if owner is not None:
+        videos = videos.filter(owner=owner)
+    return videos.filter(_reaches_audience(viewer) | _acted_for_by(viewer))
 
 
 def video_get_visible(
-    *, public_id: str, viewer: Account | None, queryset: QuerySet[Video] | None = None
+    *, public_id: str, viewer: Account | None, with_renditions: bool = False
 ) -> Video:
-    """The video, or NotFound when it does not exist *or* the viewer may not see it."""
-    videos = queryset if queryset is not None else Video.objects.select_related("owner")
+    """The video, or NotFound when it does not exist *or* the viewer may not see it: the same
+    404 ``video_not_found`` for both, so an id gives nothing away."""
+    videos = video_list_visible(viewer=viewer)
+    if with_renditions:
+        videos = videos.prefetch_related("renditions")
     # No id holds a NUL character, and PostgreSQL refuses to compare text that does.
     video = None if "\x00" in public_id else videos.filter(public_id=public_id).first()
-    if video is None or not video_visible(video, viewer):
+    if video is None:
         raise NotFound("video_not_found", "No such video.")
     return video
+
+
+def video_acted_for(video: Video, viewer: Account | None) -> bool:
+    """Whether ``viewer`` sees ``video`` as its owner or the owner's team (the page shows the
+    owner's controls then)."""
+    return acts_for(viewer, video.owner)
+
+
+def captions_open(
+    *, owner: Account, viewer: Account | None, videos: Sequence[Video]
+) -> dict[int, str]:
+    """The captions of ``owner``'s ``videos`` as ``viewer`` reads them, by video pk: stored in
+    clear for public videos, decrypted in one pass (one vault, one query) for the others.
+
+    Only who acts for the owner gets this far with a non-public video (``video_list_visible``);
+    for anyone else the gateway refuses the vault.
+    """
+    captions = {video.pk: video.caption for video in videos if video.is_public}
+    sealed = [video.pk for video in videos if not video.is_public]
+    if not sealed:
+        return captions
+    if viewer is None:
+        raise NotFound("video_not_found", "No such video.")
+    vault = owner_vault(owner, acting=viewer)
+    opened = {
+        text.video_id: str(vault.open(text, "caption"))
+        for text in vault.rows(VideoText).filter(video_id__in=sealed)
+    }
+    return captions | {pk: opened.get(pk, "") for pk in sealed}
+
+
+def video_caption(video: Video, *, viewer: Account | None) -> str:
+    """The caption, wherever it lives (sealed in the home region for non-public videos).
+
+    ``viewer`` is who reads it; a non-public caption opens only for the owner or its team.
+    """
+    return captions_open(owner=video.owner, viewer=viewer, videos=[video])[video.pk]
+
+
+def video_records(
+    *, owner: Account, viewer: Account | None, videos: Sequence[Video]
+) -> list[VideoRecord]:
+    """``owner``'s ``videos`` as records for ``viewer``: non-public captions decrypted in one
+    pass, and their hashtags and mentions worked out with one query for all of them."""
+    captions = captions_open(owner=owner, viewer=viewer, videos=videos)
+    tags = caption_tags_of({v.pk: captions[v.pk] for v in videos if not v.is_public})
+    records = []
+    for video in videos:
+        hashtags, mentions = tags.get(video.pk, (list(video.hashtags), list(video.mentions)))
+        records.append(
+            VideoRecord(
+                video=video, caption=captions[video.pk], hashtags=hashtags, mentions=mentions
+            )
+        )
+    return records
+
+
+def video_record_get_visible(*, public_id: str, viewer: Account | None) -> VideoRecord:
+    """``video_get_visible``, as a record with its caption as ``viewer`` reads it."""
+    video = video_get_visible(public_id=public_id, viewer=viewer, with_renditions=True)
+    return video_records(owner=video.owner, viewer=viewer, videos=[video])[0]
+
+
+def video_page_for_owner(
+    *, viewer: Account | None, owner: Account, after: Position | None, limit: int
+) -> Page[VideoRecord]:
+    """One page of ``owner``'s videos that ``viewer`` may see, newest first, as records.
+
+    A fixed number of queries whatever the page holds: the page, its renditions and, when it
+    has non-public videos, the owner's vault, their sealed captions and their mentions.
+    """
+    videos = video_list_visible(viewer=viewer, owner=owner).prefetch_related("renditions")
+    page = newest_first(videos, after=after, limit=limit)
+    return Page(
+        items=video_records(owner=owner, viewer=viewer, videos=page.items), after=page.after
+    )
+
+
+def video_grid_for_owner(*, viewer: Account | None, owner: Account, limit: int) -> list[Video]:
+    """The newest ``limit`` of ``owner``'s videos ``viewer`` may see, for the profile's grid
+    (it shows no captions)."""
+    page = newest_first(video_list_visible(viewer=viewer, owner=owner), after=None, limit=limit)
+    return list(page.items)
 
 
 def job_owner_ids(*, job_ids: list[int]) -> dict[int, int]:

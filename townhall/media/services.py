@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
-from townhall.accounts.models import Account, Role
-from townhall.accounts.services import organisation_action_record, role_of
+from townhall.accounts.models import Account
+from townhall.accounts.roles import can_delete_video, can_post_for
+from townhall.accounts.services import organisation_action_record
 from townhall.audit.gateway import Actor, Purpose, Vault, open_vault, own_vault_provisioned
-from townhall.errors import DomainError, Forbidden, NotFound
+from townhall.errors import DomainError, Forbidden
 from townhall.regions.selectors import storage_for, storage_walk
 
+from .captions import caption_tags
 from .models import MediaJob, Rendition, Video, VideoText
 from .probe import ProbeResult, probe
 from .sources import original_reader
 
 CAPTION_MAX = 2200
-HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,50})", re.UNICODE)
-MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_.]{3,24})", re.IGNORECASE)
 
 
 # The background jobs of the media app, by the names a region's ``system_jobs`` allows them under.
@@ -38,14 +37,6 @@ def job_vault(owner: Account, *, job: str) -> Vault:
     """The owner's vault opened by a background job, not by the owner: the region's
     ``system_jobs`` must allow ``job``, and the access goes to the owner's access log."""
     return open_vault(subject=owner, actor=Actor.system(job), purpose=Purpose.SERVICE_DELIVERY)
-
-
-def parse_caption(caption: str) -> tuple[list[str], list[str]]:
-    """Hashtags (lower-cased) and mentioned handles that exist, each once, in order."""
-    hashtags = list(dict.fromkeys(tag.lower() for tag in HASHTAG_RE.findall(caption)))
-    handles = list(dict.fromkeys(h.lower().rstrip(".") for h in MENTION_RE.findall(caption)))
-    existing = set(Account.objects.filter(handle__in=handles).values_list("handle", flat=True))
-    return hashtags, [h for h in handles if h in existing]
 
 
 def clean_caption(caption: str) -> str:
@@ -75,10 +66,8 @@ def clean_visibility(visibility: str) -> str:
 
 
 def check_can_post(*, owner: Account, uploader: Account) -> None:
-    """People post for themselves; any member of an organisation's team posts for it."""
-    if owner.pk == uploader.pk:
-        return
-    if not owner.is_organisation or role_of(owner, uploader) not in Role.values:
+    """``roles.can_post_for``, or 403 ``not_allowed``."""
+    if not can_post_for(uploader, owner):
         raise Forbidden("not_allowed", f"You cannot post videos for @{owner.handle}.")
 
 
@@ -102,7 +91,7 @@ def video_create(
     vault = owner_vault(owner, acting=uploader)
     with original_reader(vault, original_prefix) as reader:
         info = probe(reader)  # type: ignore[arg-type]
-    hashtags, mentions = parse_caption(caption)
+    hashtags, mentions = caption_tags(caption)
     public = visibility == Video.Visibility.PUBLIC
     with transaction.atomic(), transaction.atomic(using=vault.region.db_alias):
         video = Video.objects.create(
@@ -150,20 +139,6 @@ def _probe_fields(info: ProbeResult) -> dict[str, object]:
     }
 
 
-def video_caption(video: Video, *, viewer: Account | None) -> str:
-    """The caption, wherever it lives (sealed in the home region for non-public videos).
-
-    ``viewer`` is who reads it; a non-public caption opens only for the owner or its team.
-    """
-    if video.is_public:
-        return video.caption
-    if viewer is None:
-        raise NotFound("video_not_found", "No such video.")
-    vault = owner_vault(video.owner, acting=viewer)
-    text = vault.rows(VideoText).filter(video_id=video.pk).first()
-    return str(vault.open(text, "caption")) if text is not None else ""
-
-
 def video_set_progress(*, video_id: int, percent: int) -> None:
     Video.objects.filter(pk=video_id, state=Video.State.PROCESSING).update(
         progress=max(0, min(99, percent))
@@ -187,10 +162,8 @@ def video_files_delete(*, video: Video, vault: Vault) -> None:
 
 
 def check_can_delete(*, owner: Account, actor: Account) -> None:
-    """People delete their own videos; an organisation's owners and admins delete its videos."""
-    if owner.pk == actor.pk:
-        return
-    if role_of(owner, actor) not in (Role.OWNER, Role.ADMIN):
+    """``roles.can_delete_video``, or 403 ``not_allowed``."""
+    if not can_delete_video(actor, owner):
         raise Forbidden("not_allowed", "Only the owner or an organisation admin deletes videos.")
 
 

@@ -7,7 +7,6 @@ is a 404, exactly like one that does not exist.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
@@ -28,8 +27,10 @@ from townhall.web.forms import add_domain_error
 from townhall.web.pages import error_page, shows_domain_errors, with_error_headers
 
 from . import playback, selectors, tus, uploads
+from .captions import TAG_OR_MENTION_RE, mention_handle
 from .models import Rendition, Video
-from .services import CAPTION_MAX, HASHTAG_RE, MENTION_RE, video_caption
+from .selectors import video_acted_for, video_get_visible, video_record_get_visible
+from .services import CAPTION_MAX
 
 # Multipart framing around the file (boundaries and the other fields), as the API allows.
 MULTIPART_SLACK = 64 * 1024
@@ -179,17 +180,16 @@ def caption_html(caption: str, mentions: list[str]) -> SafeString:
     Hashtags are marked up but not linked: there is no hashtag page yet (the search issue).
     """
     known = {handle.lower() for handle in mentions}
-    pattern = re.compile(f"{HASHTAG_RE.pattern}|{MENTION_RE.pattern}", re.IGNORECASE)
     parts: list[str] = []
     last = 0
-    for match in pattern.finditer(caption):
+    for match in TAG_OR_MENTION_RE.finditer(caption):
         parts.append(escape(caption[last : match.start()]))
         tag, handle = match.group(1), match.group(2)
         if tag is not None:
             parts.append(format_html('<span class="hashtag">#{}</span>', tag))
             last = match.end()
             continue
-        clean = handle.rstrip(".")
+        clean = mention_handle(handle)
         if clean.lower() in known:
             url = reverse("accounts:profile", kwargs={"handle": clean.lower()})
             parts.append(format_html('<a href="{}" class="mention">@{}</a>', url, clean))
@@ -201,18 +201,12 @@ def caption_html(caption: str, mentions: list[str]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
 
 
-def _mentions_of(video: Video, caption: str) -> list[str]:
-    if video.is_public:
-        return list(video.mentions)
-    handles = list(dict.fromkeys(h.lower().rstrip(".") for h in MENTION_RE.findall(caption)))
-    return list(Account.objects.filter(handle__in=handles).values_list("handle", flat=True))
-
-
 @require_safe
 @shows_domain_errors
 def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
     viewer = _viewer(request)
-    video = playback.video_get_visible(public_id=public_id, viewer=viewer)
+    record = video_record_get_visible(public_id=public_id, viewer=viewer)
+    video = record.video
     renditions = list(video.renditions.all())
     mp4s = sorted(
         (r for r in renditions if r.kind == Rendition.Kind.MP4),
@@ -220,15 +214,14 @@ def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
         reverse=True,
     )
     names = {r.name for r in renditions}
-    caption = video_caption(video, viewer=viewer)
     context = {
         "video": video,
         "owner": video.owner,
-        "manages": playback.manages(video.owner, viewer),
+        "manages": video_acted_for(video, viewer),
         "mp4s": mp4s,
         "has_poster": "poster.jpg" in names,
         "has_hls": "hls/master.m3u8" in names,
-        "caption": caption_html(caption, _mentions_of(video, caption)),
+        "caption": caption_html(record.caption, record.mentions),
         "poll_ms": STATUS_POLL_MS,
     }
     response = render(request, "media/video.html", context)
@@ -241,7 +234,7 @@ def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
 def video_status(request: HttpRequest, public_id: str) -> JsonResponse:
     """What the video page polls while a video is processing."""
     try:
-        video = playback.video_get_visible(public_id=public_id, viewer=_viewer(request))
+        video = video_get_visible(public_id=public_id, viewer=_viewer(request))
     except DomainError as error:
         return JsonResponse(
             {"error": {"code": error.code, "message": error.message}}, status=error.status
@@ -263,7 +256,7 @@ def video_file(request: HttpRequest, public_id: str, name: str) -> HttpResponseB
     """One file of a video (an MP4, an HLS playlist or segment, the poster), with Range."""
     try:
         viewer = _viewer(request)
-        video = playback.video_get_visible(public_id=public_id, viewer=viewer)
+        video = video_get_visible(public_id=public_id, viewer=viewer)
         return playback.serve_rendition(request, video=video, name=name, viewer=viewer)
     except DomainError as error:
         return error_page(request, error)

@@ -7,8 +7,8 @@ from typing import Any
 from django import template
 
 from townhall.accounts.models import Account
-from townhall.media.models import Video
-from townhall.media.playback import manages
+from townhall.accounts.roles import acts_for
+from townhall.media.selectors import video_grid_for_owner
 
 register = template.Library()
 
@@ -25,8 +25,8 @@ def profile_videos(context: dict[str, Any], account: Account) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     viewer = user if isinstance(user, Account) else None
-    sees_all = manages(account, viewer)
-    videos = Video.objects.filter(owner=account).order_by("-created_at", "-pk")
-    if not sees_all:
-        videos = videos.filter(visibility=Video.Visibility.PUBLIC, state=Video.State.PUBLISHED)
-    return {"videos": list(videos[:PROFILE_GRID_MAX]), "manages": sees_all, "request": request}
+    return {
+        "videos": video_grid_for_owner(viewer=viewer, owner=account, limit=PROFILE_GRID_MAX),
+        "manages": acts_for(viewer, account),
+        "request": request,
+    }
