@@ -420,8 +420,8 @@ def test_the_command_reports_bad_input_in_one_line(
 
 def test_token_works_between_switch_and_cleanup(make_person, monkeypatch):
     """After the switch the source still holds a copy of the token row until cleanup."""
-    from townhall.accounts.services import token_authenticate, token_create
     from townhall.accountdata import move
+    from townhall.accounts.services import token_authenticate, token_create
 
     account = make_person("mover", country="GB")
     _, secret = token_create(account=account, name="phone")

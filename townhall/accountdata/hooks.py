@@ -78,13 +78,14 @@ class Leftover:
     """A file on local disk that holds an account's decrypted data and that nothing owns.
 
     ``where`` names the place for a finding ("work folder"), ``name`` the file in it;
-    ``account_id`` is None when the owner is not known.
+    ``account_id`` is None when the owner is not known; ``detail`` says what the file is.
     """
 
     where: str
     name: str
     path: Path
     account_id: int | None
+    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -486,7 +486,7 @@ def _detail(kind: FindingKind, owner: _Owner | None, where: str, what: str, n: i
         case FindingKind.SEALED_FILE_OF_NO_ACCOUNT:
             return "a sealed file outside every account's folder"
         case FindingKind.LEFTOVER_WORK_FILE:
-            return what or "a file left by a transcoding job that is no longer running"
+            return what or "a file left on local disk that nothing running owns"
     return what
 
 
@@ -703,7 +703,13 @@ def _scan_leftovers(
                     FindingKind.DECRYPTED_COPY, copy_owner, leftover.where, leftover.name, stored
                 )
             if scope is None or (owner is not None and owner.account_id == scope):
-                tally.add(FindingKind.LEFTOVER_WORK_FILE, owner, leftover.where, leftover.name)
+                tally.add(
+                    FindingKind.LEFTOVER_WORK_FILE,
+                    owner,
+                    leftover.where,
+                    leftover.name,
+                    leftover.detail,
+                )
 
 
 # --- The scan ---------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ def _leftovers() -> Leftovers:
             name=path.relative_to(root).as_posix(),
             path=path,
             account_id=owners.get(job_id) if job_id is not None else None,
+            detail="a file left by a transcoding job that is no longer running",
         )
         for entry, job_id in folders.leftover
         for path in _files_under(entry)
