@@ -8,12 +8,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib.auth import get_user_model
-
 from townhall.audit.gateway import Vault
-from townhall.errors import NotFound
 
-from .hooks import AccountRecord, hooks_all
+from .hooks import hooks_all
 
 logger = logging.getLogger("townhall.accountdata")
 
@@ -37,13 +34,3 @@ def sweeps_run() -> list[str]:
                 logger.exception("reaper: %s (%s) failed", sweep.name, hooks.app)
                 failed.append(sweep.name)
     return failed
-
-
-def account_by_handle(handle: str) -> AccountRecord:
-    """The account with this handle, for the commands (``@`` and case do not matter)."""
-    clean = (handle or "").strip().lstrip("@").lower()
-    users = get_user_model()._default_manager
-    account: Any = None if "\x00" in clean else users.filter(handle=clean).first()
-    if account is None or not account.is_active:
-        raise NotFound("account_not_found", f"No account @{handle}.")
-    return account

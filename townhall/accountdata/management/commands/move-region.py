@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from townhall.accountdata.models import RegionMove
 from townhall.accountdata.move import account_move_region, region_move_unfinished
-from townhall.accountdata.services import account_by_handle
+from townhall.accountdata.selectors import account_by_handle
 from townhall.errors import DomainError
 
 UNITS: dict[str, str] = {
