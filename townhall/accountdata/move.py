@@ -12,14 +12,14 @@ account and target: it continues from the recorded phase.
    with the key that moves.
 2. ``rows``: the account's rows of every protected model are copied to the target database in one
    transaction there, after deleting any partial copy a previous attempt left. Sealed values are
-   copied byte for byte (their associated data names the account and field, not the region); the
-   e-mail look-up hash is keyed per region, so it is recomputed for the target. Primary keys are
-   new. Access-log entries are *not* copied: each region's log is one hash chain, and an entry
+   copied byte for byte (their associated data names the account and field, not the region);
+   fields keyed per region (the e-mail look-up hash) are recomputed for the target. Primary keys
+   are new. Access-log entries are *not* copied: each region's log is one hash chain, and an entry
    stays in the region where the access happened.
 3. ``files``: the account's protected files are copied byte for byte to the same names in the
    target storage (their associated data names the account and file, not the region).
-4. ``verify``: SHA-256 checksums of every row's content (less its id and the per-region e-mail
-   hash) and of every file are compared between source and target and stored on the move; a
+4. ``verify``: SHA-256 checksums of every row's content (less its id and its fields keyed per
+   region) and of every file are compared between source and target and stored on the move; a
    vault on the target then decrypts a sealed value, which proves the re-wrapped key opens the
    copies. A mismatch (the account changed while it was copied) sends the move back to ``rows``;
    one call copies again up to ``MAX_COPY_ATTEMPTS`` times before it gives up.
