@@ -32,6 +32,7 @@ from townhall.accounts.services import token_create
 from townhall.audit.gateway import Actor, Purpose, open_vault, own_vault
 from townhall.audit.models import AccessLogEntry
 from townhall.management.commands.worker import reap
+from townhall.media.uploads import upload_create
 from townhall.regions.classification import DataClass, classify, model_label
 from townhall.regions.selectors import in_region, region_storage, storage_walk
 
@@ -158,6 +159,7 @@ def test_the_export_carries_every_apps_data(make_person):
     person = make_person("noter", email="noter@example.org")
     stored = _write_note(person)
     token_create(account=person, name="laptop")
+    upload_create(uploader=person, length=4096, caption="my first clip", visibility="private")
     vault = open_vault(subject=person, actor=Actor.itself(person), purpose=Purpose.SERVICE_DELIVERY)
 
     exported = account_data_export(vault=vault)
@@ -168,5 +170,8 @@ def test_the_export_carries_every_apps_data(make_person):
     assert accounts["identity"]["email"] == "noter@example.org"
     assert "password" not in accounts["identity"]
     assert [t["name"] for t in accounts["tokens"]] == ["laptop"]
-    assert exported["media"] == {"videos": [], "uploads": []}
+    assert exported["media"]["videos"] == []
+    [upload] = exported["media"]["uploads"]
+    assert (upload["length"], upload["received"], upload["state"]) == (4096, 0, "active")
+    assert upload["metadata"]["caption"] == "my first clip"
     assert get_user_model()._default_manager.filter(pk=person.pk).exists()

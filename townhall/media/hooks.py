@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,10 @@ def _leftovers() -> Leftovers:
     return Leftovers(found=found, in_use=in_use)
 
 
+def _parsed(metadata: str | None) -> Any:
+    return json.loads(metadata) if metadata else None
+
+
 def _export(vault: Vault) -> dict[str, Any]:
     """The account's videos (with the sealed captions of non-public ones) and its uploads."""
     captions = {row.video_id: vault.open(row, "caption") for row in vault.rows(VideoText)}
@@ -95,7 +100,8 @@ def _export(vault: Vault) -> dict[str, Any]:
             "created_at": row.created_at.isoformat(),
             "expires_at": row.expires_at.isoformat(),
             "video": row.video_public_id,
-            "metadata": vault.open(row, "metadata"),
+            # Caption, visibility, file name and organisation; None once the upload has ended.
+            "metadata": _parsed(vault.open(row, "metadata")),
         }
         for row in upload_rows
     ]
