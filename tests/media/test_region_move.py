@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
+from townhall.accountdata.move import account_move_region
+from townhall.accountdata.residency import residency_scan
 from townhall.accounts.models import Account
 from townhall.audit.gateway import own_vault
 from townhall.audit.log import access_log_verify
 from townhall.media.models import Upload, Video
 from townhall.media.selectors import video_caption
 from townhall.media.services import owner_vault
-from townhall.regions.move import account_move_region
-from townhall.regions.residency import residency_scan
 
 from ..regions.test_move_region import held_in, move_entries
 from .test_playback import body, client_for, url

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from townhall.accountdata.residency import residency_scan
 from townhall.media import ffmpeg
 from townhall.media.jobs import work_folders_clean
 from townhall.media.models import MediaJob, Video
 from townhall.media.probe import MediaRejected
 from townhall.media.services import owner_vault
-from townhall.regions.residency import residency_scan
 
 
 def test_published_refused_and_failed_videos_leave_nothing_out_of_place(

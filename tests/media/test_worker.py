@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from townhall.management.commands.worker import reap
-from townhall.media import ffmpeg, jobs, pipeline
+from townhall.media import ffmpeg, jobs, pipeline, uploads
 from townhall.media.jobs import work_folders_clean
 from townhall.media.models import MediaJob, Rendition, Video
 from townhall.media.services import owner_vault, video_create
@@ -207,7 +207,8 @@ def test_work_folders_of_dead_attempts_are_removed(queued, settings):
 
 
 def test_reap_runs_every_step_even_when_one_fails(monkeypatch):
-    from townhall.management.commands import worker
+    """Every app's sweeps run in each pass, whichever of them fails."""
+    from townhall.accountdata import hooks
 
     called = []
 
@@ -215,11 +216,31 @@ def test_reap_runs_every_step_even_when_one_fails(monkeypatch):
         called.append("requeue")
         raise RuntimeError("simulated failure")
 
-    monkeypatch.setattr(worker.jobs, "jobs_requeue_stale", failing)
-    monkeypatch.setattr(worker.uploads, "uploads_expire_all", lambda: called.append("expire"))
-    monkeypatch.setattr(worker.jobs, "work_folders_clean", lambda: called.append("clean"))
+    sweeps = hooks.AccountDataHooks(
+        app="media",
+        sweeps=(
+            hooks.Sweep("requeue stale jobs", failing),
+            hooks.Sweep("expire uploads", lambda: called.append("expire")),
+            hooks.Sweep("clean work folders", lambda: called.append("clean")),
+        ),
+    )
+    later = hooks.AccountDataHooks(
+        app="zz_later", sweeps=(hooks.Sweep("later", lambda: called.append("later")),)
+    )
+    monkeypatch.setattr(hooks, "_REGISTRY", {"media": sweeps, "zz_later": later})
     reap()
-    assert called == ["requeue", "expire", "clean"]
+    assert called == ["requeue", "expire", "clean", "later"]
+
+
+def test_media_registers_its_reaper_steps():
+    from townhall.accountdata.hooks import hooks_all
+
+    media = next(h for h in hooks_all() if h.app == "media")
+    assert [s.run for s in media.sweeps] == [
+        jobs.jobs_requeue_stale,
+        uploads.uploads_expire_all,
+        work_folders_clean,
+    ]
 
 
 # --- A real worker, killed -------------------------------------------------------------------

@@ -9,13 +9,13 @@ import sys
 import pytest
 from django.db import connections
 
+from townhall.accountdata.erasure import protected_data_erase
 from townhall.accounts.models import ApiToken, Identity
 from townhall.accounts.selectors import identity_get
 from townhall.accounts.services import account_authenticate, token_create
 from townhall.audit.gateway import ProtectedDataUnavailable, Vault, own_vault
 from townhall.audit.selectors import access_log_for_account
 from townhall.regions.crypto import DecryptionFailed
-from townhall.regions.erasure import protected_data_erase
 from townhall.regions.keys import DataKeyUnavailable, data_key_get
 from townhall.regions.models import DataKey
 from townhall.regions.selectors import in_region, region_get, region_storage
@@ -183,7 +183,7 @@ def test_backup_of_the_database_file_after_erasure(tmp_path):
     townhall(
         "shell",
         "-c",
-        "from townhall.accounts.models import Account; from townhall.regions.erasure import protected_data_erase; "
+        "from townhall.accounts.models import Account; from townhall.accountdata.erasure import protected_data_erase; "
         "protected_data_erase(account=Account.objects.get(handle='alice'))",
     )
     read_copy = (

@@ -13,12 +13,16 @@ from pathlib import Path
 
 from django.apps import apps
 
-from townhall.regions.classification import MODEL_CLASSES, DataClass
+from townhall.regions.classification import DataClass, classify
 
 ROOT = Path(__file__).resolve().parents[2] / "townhall"
 
-# The trusted base: the gateway, the access log it writes, and the region layer.
+# The trusted base: the gateway, the access log it writes, the region layer, and the
+# account-wide operations over every app's data (moves, the residency scan, erasure).
 TRUSTED = {
+    "accountdata/move.py",
+    "accountdata/residency.py",
+    "accountdata/erasure.py",
     "audit/gateway.py",
     "audit/log.py",
     "audit/selectors.py",
@@ -43,8 +47,7 @@ MANAGER_ATTRIBUTES = {"objects", "_default_manager", "_base_manager", "db_manage
 def protected_model_names():
     names = set()
     for model in apps.get_models():
-        label = f"{model._meta.app_label}.{model._meta.model_name}"
-        if MODEL_CLASSES.get(label) in (DataClass.PROTECTED, DataClass.REGIONAL, DataClass.KEYRING):
+        if classify(model) in (DataClass.PROTECTED, DataClass.REGIONAL, DataClass.KEYRING):
             names.add(model.__name__)
     return names
 

@@ -11,6 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from townhall.accountdata import move as region_move
+from townhall.accountdata.models import RegionMove
+from townhall.accountdata.move import account_move_region
 from townhall.accounts.lookups import email_digest
 from townhall.accounts.models import Account, Identity
 from townhall.accounts.selectors import identity_get
@@ -19,9 +22,7 @@ from townhall.audit.gateway import own_vault, protected_models
 from townhall.audit.log import access_log_verify
 from townhall.audit.models import AccessLogEntry
 from townhall.errors import DomainError
-from townhall.regions import move as region_move
-from townhall.regions.models import DataKey, RegionMove
-from townhall.regions.move import account_move_region
+from townhall.regions.models import DataKey
 from townhall.regions.selectors import in_region, region_list, region_storage
 
 from ..conftest import PASSWORD
@@ -170,13 +171,13 @@ def test_access_log_entries_stay_in_the_region_where_the_access_happened(alice: 
 
 
 def test_the_residency_scan_finds_nothing_after_a_move(alice: Alice) -> None:
-    if importlib.util.find_spec("townhall.regions.residency") is None:
-        pytest.skip("townhall.regions.residency (residency_scan) does not exist yet")
-    from townhall.regions import residency
+    if importlib.util.find_spec("townhall.accountdata.residency") is None:
+        pytest.skip("townhall.accountdata.residency (residency_scan) does not exist yet")
+    from townhall.accountdata import residency
 
     scan = getattr(residency, "residency_scan", None)
     if scan is None:
-        pytest.skip("townhall.regions.residency has no residency_scan yet")
+        pytest.skip("townhall.accountdata.residency has no residency_scan yet")
 
     account_move_region(account=alice.account, target="sg")
 
@@ -419,8 +420,8 @@ def test_the_command_reports_bad_input_in_one_line(
 
 def test_token_works_between_switch_and_cleanup(make_person, monkeypatch):
     """After the switch the source still holds a copy of the token row until cleanup."""
+    from townhall.accountdata import move
     from townhall.accounts.services import token_authenticate, token_create
-    from townhall.regions import move
 
     account = make_person("mover", country="GB")
     _, secret = token_create(account=account, name="phone")

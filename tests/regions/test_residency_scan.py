@@ -30,6 +30,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from townhall.accountdata.residency import (
+    FILE_BLOCK,
+    MIN_FILE_BYTES,
+    Finding,
+    ResidencyScanError,
+    _trie_pattern,
+    residency_scan,
+)
 from townhall.accounts.models import Account
 from townhall.accounts.services import (
     account_authenticate,
@@ -45,14 +53,6 @@ from townhall.audit.selectors import access_log_for_account
 from townhall.media.models import MediaJob, Video
 from townhall.media.uploads import upload_append, upload_create, video_upload_simple
 from townhall.regions.models import DataKey
-from townhall.regions.residency import (
-    FILE_BLOCK,
-    MIN_FILE_BYTES,
-    Finding,
-    ResidencyScanError,
-    _trie_pattern,
-    residency_scan,
-)
 from townhall.regions.selectors import in_region, region_storage, storage_walk
 
 from ..conftest import PASSWORD

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import models
 
-from townhall.regions.classification import MODEL_CLASSES, DataClass, model_label
+from townhall.regions.classification import DataClass, classify, model_label
 
 # Field types that can carry personal data as written (numbers and booleans are left out: ids,
 # counts and sizes, which are not searchable text).
@@ -74,11 +74,7 @@ ALLOWED_UNSEALED: dict[str, dict[str, str]] = {
 
 
 def protected_models() -> list[type[models.Model]]:
-    return [
-        model
-        for model in apps.get_models()
-        if MODEL_CLASSES.get(model_label(model)) is DataClass.PROTECTED
-    ]
+    return [model for model in apps.get_models() if classify(model) is DataClass.PROTECTED]
 
 
 def problems_of(model: type[models.Model], allowed: dict[str, str]) -> list[str]:

@@ -19,6 +19,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from townhall.regions.classification import DataClass
+
 
 def new_auth_salt() -> str:
     return secrets.token_hex(16)
@@ -46,6 +48,8 @@ class AccountManager(BaseUserManager["Account"]):
 
 class Account(AbstractBaseUser, PermissionsMixin):
     """A person or an organisation. Public data only."""
+
+    DATA_CLASS = DataClass.PUBLIC
 
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
@@ -133,6 +137,8 @@ class Identity(models.Model):
     gateway (townhall.audit.gateway) opens them.
     """
 
+    DATA_CLASS = DataClass.PROTECTED
+
     SEALED_FIELDS = (
         "email",
         "password",
@@ -166,6 +172,8 @@ class Identity(models.Model):
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 of the secret is kept, in the home region."""
 
+    DATA_CLASS = DataClass.PROTECTED
+
     SEALED_FIELDS = ("name",)
     DATA_CATEGORY = "API tokens"
 
@@ -192,6 +200,8 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
+    DATA_CLASS = DataClass.PUBLIC
+
     organisation = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="members")
     member = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=8, choices=Role.choices)
@@ -207,6 +217,8 @@ class Membership(models.Model):
 
 
 class Invitation(models.Model):
+    DATA_CLASS = DataClass.PUBLIC
+
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
         ACCEPTED = "accepted", "Accepted"
@@ -238,6 +250,8 @@ class Invitation(models.Model):
 
 class OrganisationAction(models.Model):
     """Who did what for an organisation: every service acting for one records a row."""
+
+    DATA_CLASS = DataClass.PUBLIC
 
     organisation = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="actions")
     actor = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")

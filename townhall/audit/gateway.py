@@ -25,7 +25,7 @@ from django.core.files.base import File
 from django.db.models import Model, QuerySet
 
 from townhall.errors import DomainError, Forbidden
-from townhall.regions.classification import MODEL_CLASSES, DataClass
+from townhall.regions.classification import DataClass, classify
 from townhall.regions.config import Region
 from townhall.regions.crypto import (
     DecryptingReader,
@@ -429,7 +429,7 @@ def protected_models() -> list[type[Model]]:
     return [
         m
         for m in apps.get_models()
-        if MODEL_CLASSES.get(_label(m)) is DataClass.PROTECTED and hasattr(m, "DATA_CATEGORY")
+        if classify(m) is DataClass.PROTECTED and hasattr(m, "DATA_CATEGORY")
     ]
 
 

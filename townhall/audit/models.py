@@ -11,9 +11,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from townhall.regions.classification import DataClass
+
 
 class AccessLogEntry(models.Model):
     """One access (granted or refused) to one account's protected data."""
+
+    DATA_CLASS = DataClass.PROTECTED
 
     class ActorKind(models.TextChoices):
         SELF = "self", "The user themself"
@@ -61,6 +65,8 @@ class AccessLogEntry(models.Model):
 class ChainHead(models.Model):
     """The last link of a region's chain, so that deleting the newest entries shows."""
 
+    DATA_CLASS = DataClass.REGIONAL
+
     region = models.CharField(max_length=16, unique=True)
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
@@ -72,6 +78,8 @@ class ChainHead(models.Model):
 
 class Checkpoint(models.Model):
     """The instance's Ed25519 signature over one point of a region's chain."""
+
+    DATA_CLASS = DataClass.REGIONAL
 
     seq = models.PositiveBigIntegerField(unique=True)
     entry_hash = models.CharField(max_length=64)

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -152,38 +153,62 @@ def video_for_job(job: MediaJob) -> Video:
     return job.video
 
 
-def work_folders_clean(work_dir: Path | None = None) -> list[str]:
-    """Delete work folders that no running job owns; return their names.
+@dataclass(frozen=True)
+class WorkFolders:
+    """What ``TOWNHALL_WORK_DIR`` holds: entries no running job owns (with the job id their name
+    gives, if any), and the names of running jobs' folders."""
+
+    leftover: list[tuple[Path, int | None]]
+    running: list[str]
+
+
+def work_folders_leftover(work_dir: Path | None = None, *, min_age: float = 0) -> WorkFolders:
+    """The entries of the work folder that no running job owns: the one rule for the reaper
+    (which deletes them) and the residency scan (which reports and reads them).
 
     A job's folder is ``job<id>-<attempt>`` (see ``townhall.media.pipeline``). It belongs to a
     live job while that job is running at that attempt; otherwise its worker died or gave up.
-    Folders listed first and looked up afterwards: a folder is only created after its claim has
-    been committed, so a live job is never mistaken for a dead one. Anything else older than the
-    lease is removed as well.
+    Folders are listed first and looked up afterwards: a folder is only created after its claim
+    has been committed, so a live job is never mistaken for a dead one. An entry whose name is
+    no job's counts once it is older than ``min_age`` seconds.
     """
     root = Path(work_dir or settings.TOWNHALL_WORK_DIR)
     if not root.is_dir():
-        return []
-    folders = [p for p in root.iterdir()]
-    removed: list[str] = []
+        return WorkFolders(leftover=[], running=[])
+    entries = sorted(root.iterdir())
+    leftover: list[tuple[Path, int | None]] = []
+    running: list[str] = []
     live = jobs_running_attempts()
     now = time.time()
-    for path in folders:
+    for path in entries:
         parsed = work_folder_job(path.name)
         if parsed is not None:
             job_id, attempt = parsed
-            if live.get(job_id) == attempt:
+            # Re-read before calling it dead: the job may have been claimed since the first look.
+            if live.get(job_id) == attempt or (
+                jobs_running_attempts(job_ids=[job_id]).get(job_id) == attempt
+            ):
+                running.append(path.name)
                 continue
-            # Re-read: the job may have been claimed since the first look.
-            if jobs_running_attempts(job_ids=[job_id]).get(job_id) == attempt:
-                continue
-        else:
+        elif min_age:
             try:
                 age = now - path.stat().st_mtime
             except FileNotFoundError:
                 continue
-            if age < settings.TOWNHALL_TRANSCODE_LEASE_SECONDS:
+            if age < min_age:
                 continue
+        leftover.append((path, parsed[0] if parsed is not None else None))
+    return WorkFolders(leftover=leftover, running=running)
+
+
+def work_folders_clean(work_dir: Path | None = None) -> list[str]:
+    """Delete work folders that no running job owns; return their names.
+
+    An entry whose name is no job's is removed once it is older than the lease.
+    """
+    found = work_folders_leftover(work_dir, min_age=settings.TOWNHALL_TRANSCODE_LEASE_SECONDS)
+    removed: list[str] = []
+    for path, _ in found.leftover:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:

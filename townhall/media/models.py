@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from townhall.accounts.models import Account
+from townhall.regions.classification import DataClass
 
 
 def new_public_id() -> str:
@@ -22,6 +23,8 @@ def new_public_id() -> str:
 
 
 class Video(models.Model):
+    DATA_CLASS = DataClass.PUBLIC
+
     # A video exists from the moment its upload is complete and probed: the uploading stage
     # before that is an ``Upload`` row in the uploader's home region, not a state of this one.
     class State(models.TextChoices):
@@ -75,6 +78,8 @@ class Video(models.Model):
 
 
 class Rendition(models.Model):
+    DATA_CLASS = DataClass.PUBLIC
+
     class Kind(models.TextChoices):
         MP4 = "mp4", "MP4"
         HLS = "hls", "HLS file"
@@ -104,6 +109,8 @@ class Rendition(models.Model):
 class VideoText(models.Model):
     """The caption of a followers-only or private video, sealed in the owner's home region."""
 
+    DATA_CLASS = DataClass.PROTECTED
+
     SEALED_FIELDS = ("caption",)
     DATA_CATEGORY = "Captions of followers-only and private videos"
 
@@ -119,6 +126,8 @@ class Upload(models.Model):
     """A resumable (tus) upload, in the uploader's home region: in progress, or the record of
     one that became a video or ended otherwise, kept until the daily quota's window has passed.
     """
+
+    DATA_CLASS = DataClass.PROTECTED
 
     SEALED_FIELDS = ("metadata",)
     DATA_CATEGORY = "Uploads in progress, and those of the last day"
@@ -170,6 +179,8 @@ class Upload(models.Model):
 
 class MediaJob(models.Model):
     """A transcoding job with a lease: a worker that stops heart-beating loses it."""
+
+    DATA_CLASS = DataClass.INSTANCE
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "townhall",
     "townhall.accounts",
     "townhall.regions",
+    "townhall.accountdata",
     "townhall.audit",
     "townhall.media",
     "townhall.api",

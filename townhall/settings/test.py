@@ -35,3 +35,5 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 STORAGES["default"]["OPTIONS"]["location"] = str(MEDIA_ROOT / "public")  # type: ignore[index]  # noqa: F405
 TOWNHALL_AUTH_RATE = 1000
 TOWNHALL_WORK_DIR = VAR_DIR / "test-work"
+# A tests-only app that plugs into the account-wide operations by registering its hooks.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.accountdata.notes"]  # noqa: F405

@@ -3,46 +3,35 @@
 django-tasks-db runs the tasks, but it cannot tell that a worker died: a task claimed by a
 process killed with SIGKILL stays "running" for ever. Transcoding therefore keeps its own lease
 on ``MediaJob`` rows (see ``townhall.media.jobs``), and every worker runs a reaper thread that,
-once at start and then every ``--reap-interval`` seconds:
+once at start and then every ``--reap-interval`` seconds, runs the sweeps that the apps
+register in their account-data hooks (``townhall.accountdata.hooks``), for example:
 
-- re-queues transcoding jobs whose lease expired (or fails them after too many attempts);
-- expires abandoned resumable uploads;
-- deletes work folders under ``TOWNHALL_WORK_DIR`` that no running job owns.
+- re-queue transcoding jobs whose lease expired (or fail them after too many attempts);
+- expire abandoned resumable uploads;
+- delete work folders under ``TOWNHALL_WORK_DIR`` that no running job owns.
 
 Every step is safe to run from many workers on many machines at once.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from argparse import ArgumentParser
-from collections.abc import Callable
 from typing import Any
 
 from django.db import close_old_connections, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from townhall.media import jobs, uploads
-
-logger = logging.getLogger("townhall.media.worker")
+from townhall.accountdata.services import sweeps_run
 
 
 def reap() -> None:
-    """One pass of the reaper; each step logs its own failure and the others still run."""
+    """One pass of the reaper: every app's sweeps; each logs its own failure and the others
+    still run."""
     close_old_connections()
-    steps: list[tuple[str, Callable[[], Any]]] = [
-        ("requeue stale jobs", jobs.jobs_requeue_stale),
-        ("expire uploads", uploads.uploads_expire_all),
-        ("clean work folders", jobs.work_folders_clean),
-    ]
-    for name, step in steps:
-        try:
-            step()
-        except Exception:
-            logger.exception("reaper: %s failed", name)
+    sweeps_run()
 
 
 class Reaper(threading.Thread):

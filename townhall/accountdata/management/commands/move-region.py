@@ -2,7 +2,7 @@
 
 Copies the account's protected rows and files, re-wraps its data key, verifies the copies by
 checksums, switches the home region, then deletes the source copies. Running it again after an
-interruption resumes the move where it stopped (townhall/regions/move.py).
+interruption resumes the move where it stopped (townhall/accountdata/move.py).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from townhall.accounts.selectors import account_get
+from townhall.accountdata.models import RegionMove
+from townhall.accountdata.move import account_move_region, region_move_unfinished
+from townhall.accountdata.selectors import account_by_handle
 from townhall.errors import DomainError
-from townhall.regions.models import RegionMove
-from townhall.regions.move import account_move_region, region_move_unfinished
 
 UNITS: dict[str, str] = {
     RegionMove.Phase.ROWS: "rows",
@@ -35,7 +35,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            account = account_get(handle=options["handle"])
+            account = account_by_handle(options["handle"])
         except DomainError as exc:
             raise CommandError(exc.message) from None
         unfinished = region_move_unfinished(account=account)

@@ -11,8 +11,13 @@
 - a decrypted copy of a user's protected file (an original upload, a rendition of a private
   video) anywhere: in any storage, in a database column, or in the transcoding work folder;
 - protected files that are not sealed, and sealed files in no account's folder;
-- files left in the transcoding work folder (``TOWNHALL_WORK_DIR``) by jobs that are no longer
-  running: while a job runs its folder holds a decrypted original, and after it, nothing.
+- files left on this machine's disk that hold an account's decrypted data and that nothing
+  running owns (the transcoding work folder, ``TOWNHALL_WORK_DIR``: while a job runs its folder
+  holds a decrypted original, and after it, nothing).
+
+What to look for comes from the apps' account-data hooks (``townhall.accountdata.hooks``): the
+sealed values of the protected models they declare (and the parts of them their ``scan_texts``
+names), every protected file in each account's folder, and the ``leftovers`` they report.
 
 To know what to look for, the scan opens each account's vault (people and organisations)
 through the access gateway as the system job ``residency_scan``, reveals their sealed values and
@@ -25,11 +30,11 @@ value. An account with no data key has nothing sealed, and its vault is not open
 Values shorter than ``MIN_VALUE_LENGTH`` characters (country codes, short IPv6 addresses) are
 not searched for: they match unrelated text by chance. For the same reason files shorter than
 ``MIN_FILE_BYTES`` (HLS playlists and init segments, which are the same for every video with the
-same ladder) are not hashed. Comparison of values ignores ASCII case. A model may name parts of
-a sealed value to search for on their own (``private_texts``: the caption inside an upload's
-sealed JSON metadata). A decrypted copy is found when it is the whole file: the files of one
-folder are also hashed joined in name order, which for the parts of an upload is the original
-as uploaded.
+same ladder) are not hashed. Comparison of values ignores ASCII case. An app may name parts of
+a sealed value to search for on their own (its ``scan_texts`` hook: the caption inside an
+upload's sealed JSON metadata, for one). A decrypted copy is found when it is the whole file:
+the files of one folder are also hashed joined in name order, which for the parts of an upload
+is the original as uploaded.
 
 Cost: one query per account and protected model to collect the values (and one access-log
 entry per account), one read and decryption of every protected file to hash it, one grouped
@@ -47,42 +52,38 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage, storages
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Model, QuerySet
 
-from townhall.accounts.models import Account
 from townhall.audit.gateway import (
     Actor,
     ProtectedDataUnavailable,
     Purpose,
     Vault,
     open_vault,
-    protected_models,
     sealed_fields,
 )
 from townhall.audit.signing import instance_key_check
 from townhall.errors import DomainError
-from townhall.media.jobs import jobs_running_attempts, work_folder_job
-from townhall.media.selectors import job_owner_ids
+from townhall.regions.classification import DataClass, classify, model_label
+from townhall.regions.config import Region
+from townhall.regions.crypto import FILE_MAGIC, DecryptionFailed
+from townhall.regions.keyproviders import key_provider
+from townhall.regions.models import DataKey
+from townhall.regions.selectors import in_region, region_list, region_storage, storage_walk
 
-from .classification import DataClass, classify, model_label
-from .config import Region
-from .crypto import FILE_MAGIC, DecryptionFailed
-from .keyproviders import key_provider
-from .models import DataKey
-from .selectors import in_region, region_list, region_storage, storage_walk
+from .hooks import AccountRecord, account_models, hooks_all, hooks_of
 
 MIN_VALUE_LENGTH = 6
 MIN_FILE_BYTES = 4096
 FILE_BLOCK = 1024 * 1024
-WORK_FOLDER = "work folder"
 FETCH_ROWS = 2000
 SCAN_JOB = "residency_scan"
 
@@ -276,21 +277,21 @@ class _Needles:
 
 
 def _protected_models() -> list[type[Model]]:
-    # The gateway's list: protected models that hold a user's data. The access log is protected
-    # too but stays in the chain it was written to when a user moves region (see
-    # townhall.audit.selectors), so it is not expected to follow its subject.
-    return protected_models()
+    # The models the apps' hooks declare. The access log is protected too but stays in the chain
+    # it was written to when a user moves region (see townhall.audit.selectors), so it is not
+    # expected to follow its subject.
+    return account_models()
 
 
 def _private_texts(row: Model, name: str, value: Any) -> list[str]:
-    """Parts of an opened sealed value to search for on their own, as the row's model says
-    (``private_texts``; the caption inside an upload's sealed JSON metadata, for one)."""
-    private_texts = getattr(row, "private_texts", None)
-    return list(private_texts(name, value)) if callable(private_texts) else []
+    """Parts of an opened sealed value to search for on their own, as the row's app says
+    (its ``scan_texts`` hook; the caption inside an upload's sealed JSON metadata, for one)."""
+    scan_texts = hooks_of(type(row)).scan_texts
+    return list(scan_texts(row, name, value)) if scan_texts is not None else []
 
 
 def _open_vault(
-    owner: _Owner, account: Account, models: list[type[Model]], report: ScanReport
+    owner: _Owner, account: AccountRecord, models: list[type[Model]], report: ScanReport
 ) -> Vault | None:
     """The account's vault through the gateway, or None when there is nothing to open.
 
@@ -405,10 +406,11 @@ def _collect_needles(subjects: list[_Owner], report: ScanReport, say: Progress) 
     needles = _Needles()
     models = _protected_models()
     sealed_models = [m for m in models if sealed_fields(m)]
-    accounts = Account.objects.in_bulk([p.account_id for p in subjects])
+    accounts = get_user_model()._default_manager.in_bulk([p.account_id for p in subjects])
     for n, owner in enumerate(subjects, 1):
         say(f"reading the protected data of @{owner.handle} ({n}/{len(subjects)})")
-        vault = _open_vault(owner, accounts[owner.account_id], models, report)
+        account: Any = accounts[owner.account_id]
+        vault = _open_vault(owner, account, models, report)
         if vault is None:
             continue
         _collect_values(vault, owner, sealed_models, needles, report)
@@ -468,7 +470,7 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def _detail(kind: FindingKind, owner: _Owner | None, where: str, what: str, n: int) -> str:
-    in_a_file = where.startswith("storage ") or where == WORK_FOLDER
+    in_a_file = where not in settings.DATABASES  # a storage, or a folder on local disk
     place = "file" if in_a_file else _plural(n, "row", "rows")
     match kind:
         case FindingKind.PLAINTEXT:
@@ -484,7 +486,7 @@ def _detail(kind: FindingKind, owner: _Owner | None, where: str, what: str, n: i
         case FindingKind.SEALED_FILE_OF_NO_ACCOUNT:
             return "a sealed file outside every account's folder"
         case FindingKind.LEFTOVER_WORK_FILE:
-            return what or "a file left by a transcoding job that is no longer running"
+            return what or "a file left on local disk that nothing running owns"
     return what
 
 
@@ -662,17 +664,10 @@ def _scan_storages(
                 tally.add(FindingKind.SEALED_FILE_OF_NO_ACCOUNT, None, where, name)
 
 
-# --- (d) The transcoding work folder ----------------------------------------------------------
+# --- (d) Leftovers on this machine's disk ----------------------------------------------------
 
 
-def _work_files(entry: Path) -> Iterator[Path]:
-    if entry.is_dir():
-        yield from sorted(p for p in entry.rglob("*") if p.is_file())
-    elif entry.is_file():
-        yield entry
-
-
-def _scan_work_folder(
+def _scan_leftovers(
     owners: dict[int, _Owner],
     scope: int | None,
     needles: _Needles,
@@ -680,45 +675,41 @@ def _scan_work_folder(
     tally: _Tally,
     say: Progress,
 ) -> None:
-    """Report every file in this machine's ``TOWNHALL_WORK_DIR`` that no running job owns.
+    """Report every file that an app says holds an account's decrypted data and that nothing
+    running owns (its ``leftovers`` hook), and search it like any other file.
 
-    A transcoding job decrypts the original into ``job<id>-<attempt>/`` while it runs and
-    removes the folder when it ends (a dead worker's folder is removed by any worker's
-    reaper). A running job's folder is expected, and left unread; anything else is a
-    decrypted copy that outlived its use. The work folder is on each worker's local disk:
-    the scan sees the one of the machine it runs on.
+    Places in use (a running transcoding job's work folder) are left unread, with a note. They
+    are on each worker's local disk: the scan sees those of the machine it runs on.
     """
-    root = Path(settings.TOWNHALL_WORK_DIR)
-    if not root.is_dir():
-        return
-    entries = sorted(root.iterdir())
-    running = jobs_running_attempts()
-    leftover: list[tuple[Path, int | None]] = []
-    for entry in entries:
-        parsed = work_folder_job(entry.name)
-        job_id = parsed[0] if parsed is not None else None
-        if parsed is not None and running.get(parsed[0]) == parsed[1]:
-            report.notes.append(
-                f"{WORK_FOLDER} {entry.name} belongs to a running transcoding job (it holds a "
-                "decrypted original while the job runs), so it was not read."
-            )
+    for hooks in hooks_all():
+        if hooks.leftovers is None:
             continue
-        leftover.append((entry, job_id))
-    job_owners = job_owner_ids(job_ids=[j for _, j in leftover if j is not None])
-    for entry, job_id in leftover:
-        owner = owners.get(job_owners.get(job_id, -1)) if job_id is not None else None
-        for path in _work_files(entry):
-            name = path.relative_to(root).as_posix()
-            say(f"{WORK_FOLDER}: reading {name}")
+        leftovers = hooks.leftovers()
+        report.notes.extend(leftovers.in_use)
+        for leftover in leftovers.found:
+            owner = owners.get(leftover.account_id) if leftover.account_id is not None else None
+            say(f"{leftover.where}: reading {leftover.name}")
             report.counters.work_files += 1
-            with path.open("rb") as file:
+            try:
+                file = leftover.path.open("rb")
+            except FileNotFoundError:
+                continue  # removed since it was listed
+            with file:
                 found = _read(file, needles, report)
             for value_owner, label in found.values:
-                tally.add(FindingKind.PLAINTEXT, value_owner, WORK_FOLDER, name, label)
+                tally.add(FindingKind.PLAINTEXT, value_owner, leftover.where, leftover.name, label)
             for copy_owner, stored in found.copies:
-                tally.add(FindingKind.DECRYPTED_COPY, copy_owner, WORK_FOLDER, name, stored)
+                tally.add(
+                    FindingKind.DECRYPTED_COPY, copy_owner, leftover.where, leftover.name, stored
+                )
             if scope is None or (owner is not None and owner.account_id == scope):
-                tally.add(FindingKind.LEFTOVER_WORK_FILE, owner, WORK_FOLDER, name)
+                tally.add(
+                    FindingKind.LEFTOVER_WORK_FILE,
+                    owner,
+                    leftover.where,
+                    leftover.name,
+                    leftover.detail,
+                )
 
 
 # --- The scan ---------------------------------------------------------------------------------
@@ -750,7 +741,7 @@ def _check_keys() -> None:
 def _owners(handle: str | None) -> tuple[dict[int, _Owner], int | None]:
     """(every account in scope by id, people and organisations, and the one account id or
     None). Organisations hold protected data too: the captions and files of their videos."""
-    accounts = Account.objects.order_by("pk")
+    accounts = get_user_model()._default_manager.order_by("pk")
     if handle is not None:
         clean = handle.strip().lstrip("@").lower()
         accounts = accounts.filter(handle=clean)
@@ -782,6 +773,6 @@ def residency_scan(*, handle: str | None = None, progress: Progress | None = Non
     _check_placement(owners, scope, tally, say)
     _scan_databases(needles, report, tally, say)
     _scan_storages(owners, scope, needles, report, tally, say)
-    _scan_work_folder(owners, scope, needles, report, tally, say)
+    _scan_leftovers(owners, scope, needles, report, tally, say)
     report.findings = tally.findings()
     return report

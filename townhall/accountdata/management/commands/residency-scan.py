@@ -4,7 +4,7 @@ Exits 0 when nothing was found, 1 when there are findings, and 2 when the scan c
 unknown handle, a missing or wrong key-encryption key, a region that does not allow the scan
 job, a database that cannot be read), so that a cron job or CI step can alert on it. Each
 finding names the account, the database, storage or work folder, the table.column or file and
-the protected field or file; never the value itself. See townhall/regions/residency.py and
+the protected field or file; never the value itself. See townhall/accountdata/residency.py and
 docs/regions.md.
 """
 
@@ -24,7 +24,7 @@ from django.db import DatabaseError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from townhall.regions.residency import ResidencyScanError, ScanReport, residency_scan
+from townhall.accountdata.residency import ResidencyScanError, ScanReport, residency_scan
 from townhall.regions.selectors import region_list
 
 FOUND = 1

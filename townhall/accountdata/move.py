@@ -12,28 +12,32 @@ account and target: it continues from the recorded phase.
    with the key that moves.
 2. ``rows``: the account's rows of every protected model are copied to the target database in one
    transaction there, after deleting any partial copy a previous attempt left. Sealed values are
-   copied byte for byte (their associated data names the account and field, not the region); the
-   e-mail look-up hash is keyed per region, so it is recomputed for the target. Primary keys are
-   new. Access-log entries are *not* copied: each region's log is one hash chain, and an entry
+   copied byte for byte (their associated data names the account and field, not the region);
+   fields keyed per region (the e-mail look-up hash) are recomputed for the target. Primary keys
+   are new. Access-log entries are *not* copied: each region's log is one hash chain, and an entry
    stays in the region where the access happened.
 3. ``files``: the account's protected files are copied byte for byte to the same names in the
    target storage (their associated data names the account and file, not the region).
-4. ``verify``: SHA-256 checksums of every row's content (less its id and the per-region e-mail
-   hash) and of every file are compared between source and target and stored on the move; a
+4. ``verify``: SHA-256 checksums of every row's content (less its id and its fields keyed per
+   region) and of every file are compared between source and target and stored on the move; a
    vault on the target then decrypts a sealed value, which proves the re-wrapped key opens the
    copies. A mismatch (the account changed while it was copied) sends the move back to ``rows``;
    one call copies again up to ``MAX_COPY_ATTEMPTS`` times before it gives up.
 5. ``switch``: the source checksums are taken once more (a change since "verify" also sends the
-   move back to ``rows``), the move is written to the access log of both regions, then
-   ``home_region`` becomes the target, and so does the ``region`` of the account's videos (whose
-   originals and sealed renditions were among its files). From here on the account lives in the
-   target region.
+   move back to ``rows``), the move is written to the access log of both regions, then each
+   app's ``switch`` hook runs in one transaction on the default database: ``home_region``
+   becomes the target, and so does whatever records where the account's files live. From here
+   on the account lives in the target region.
 6. ``cleanup``: the account's protected rows and files in the source are deleted and the source
    data key is destroyed, so any backup of the source can no longer be read for this account.
 7. ``done``.
 
 Until ``switch`` the account keeps working in its source region; a move that fails before it
 leaves the account as it was (plus copies in the target that the next attempt replaces).
+
+What moves is what the apps declared in their account-data hooks (``townhall.accountdata.hooks``):
+the rows of their protected models, with their region-keyed fields recomputed, and the
+account's whole protected-file folder.
 
 Organisations move exactly like people: their protected rows (captions of their non-public
 videos), their files (originals, sealed renditions, parts of uploads their members have in
@@ -58,25 +62,22 @@ from django.core.files.storage import Storage
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from townhall.accounts.lookups import email_digest
-from townhall.accounts.models import Account, Identity
-from townhall.audit.gateway import (
-    Actor,
-    Purpose,
-    Vault,
-    open_vault,
-    protected_models,
-    sealed_fields,
-)
+from townhall.audit.gateway import Actor, Purpose, Vault, open_vault, sealed_fields
 from townhall.audit.log import access_log_append
 from townhall.audit.models import AccessLogEntry
 from townhall.errors import Conflict, DomainError
-from townhall.media.services import videos_rehome
+from townhall.regions.classification import model_label
+from townhall.regions.keys import (
+    DataKeyUnavailable,
+    data_key_create,
+    data_key_destroy,
+    data_key_rewrap,
+)
+from townhall.regions.models import DataKey
+from townhall.regions.selectors import in_region, region_get, region_storage, storage_walk
 
-from .classification import model_label
-from .keys import DataKeyUnavailable, data_key_create, data_key_destroy, data_key_rewrap
-from .models import DataKey, RegionMove
-from .selectors import in_region, region_get, region_storage, storage_walk
+from .hooks import AccountRecord, account_models, hooks_all, region_keyed
+from .models import RegionMove
 
 Progress = Callable[[str, int, int], None]
 Phase = RegionMove.Phase
@@ -95,22 +96,19 @@ class MoveVerificationFailed(DomainError):
 # --- Reads --------------------------------------------------------------------------------------
 
 
-def region_move_unfinished(*, account: Account) -> RegionMove | None:
+def region_move_unfinished(*, account: AccountRecord) -> RegionMove | None:
     """The account's move that has not reached "done", if any."""
-    return RegionMove.objects.filter(account=account).exclude(phase=Phase.DONE).first()
+    return RegionMove.objects.filter(account_id=account.pk).exclude(phase=Phase.DONE).first()
 
 
 def _moved_models() -> list[type[models.Model]]:
-    """The protected models whose rows belong to one account, in a stable order.
+    """The protected models whose rows belong to one account (as the apps' hooks declare them),
+    in a stable order.
 
-    The access log is left out on purpose: its entries stay in the region where each access
+    The access log is not among them: its entries stay in the region where each access
     happened, because each region's log is one hash chain that a copy or a deletion would break.
     """
-    found = [
-        model
-        for model in protected_models()
-        if model is not AccessLogEntry and any(f.name == "account_id" for f in model._meta.fields)
-    ]
+    found = account_models()
     for model in found:
         relations = [f.name for f in model._meta.fields if f.is_relation]
         if relations:
@@ -118,22 +116,23 @@ def _moved_models() -> list[type[models.Model]]:
             raise DomainError(
                 "move_unsupported",
                 f"{model_label(model)} has relations ({', '.join(relations)}) that a region move "
-                "does not yet carry over; teach townhall/regions/move.py to map them.",
+                "does not yet carry over; teach townhall/accountdata/move.py to map them.",
             )
-    return sorted(found, key=model_label)
+    return found
 
 
 def _copied_fields(model: type[models.Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if not f.primary_key]
 
 
-# Fields whose value depends on the region's keys rather than on the account's data: recomputed
-# for the target from the decrypted row, and left out of the checksums.
-_REGION_KEYED: dict[str, dict[str, Callable[[Vault, models.Model, str], Any]]] = {
-    model_label(Identity): {
-        "email_digest": lambda vault, row, region: email_digest(region, vault.open(row, "email")),
-    },
-}
+def _rederived(
+    model: type[models.Model], vault: Vault, row: models.Model, region: str
+) -> dict[str, Any]:
+    """The region-keyed fields of ``row`` (opened with ``vault``) as ``region`` computes them."""
+    return {
+        name: keyed.compute(region, vault.open(row, keyed.source))
+        for name, keyed in region_keyed(model).items()
+    }
 
 
 def _canonical(value: Any) -> Any:
@@ -147,7 +146,8 @@ def _canonical(value: Any) -> Any:
 
 
 def _row_digest(model: type[models.Model], row: models.Model) -> str:
-    skip = set(_REGION_KEYED.get(model_label(model), {}))
+    # Region-keyed fields depend on the region's keys, not on the account's data.
+    skip = set(region_keyed(model))
     content = {
         name: _canonical(getattr(row, name)) for name in _copied_fields(model) if name not in skip
     }
@@ -186,7 +186,7 @@ def _list_files(storage: Storage, account_id: int) -> list[str]:
 @dataclass
 class _Move:
     record: RegionMove
-    account: Account
+    account: AccountRecord
     progress: Progress
 
     @property
@@ -237,13 +237,11 @@ def _copy_rows(move: _Move) -> None:
         for model in moved:
             target_rows = in_region(model, move.target)
             target_rows.filter(account_id=move.account.pk).delete()
-            rederive = _REGION_KEYED.get(model_label(model), {})
             fields = _copied_fields(model)
             copies = []
             for row in source.rows(model).order_by("pk").iterator(chunk_size=500):
                 values = {name: getattr(row, name) for name in fields}
-                for name, compute in rederive.items():
-                    values[name] = compute(source, row, move.target)
+                values.update(_rederived(model, source, row, move.target))
                 copies.append(model(**values))
                 done += 1
                 if len(copies) >= 500:
@@ -291,9 +289,11 @@ def _checksums(move: _Move, region: str) -> dict[str, Any]:
 def _prove_target_key(move: _Move) -> str:
     """Decrypt a sealed value in the target with the target's re-wrapped key; say which."""
     source, target = move.vault(move.source), move.vault(move.target)
-    # The identity first: its e-mail also proves the target's look-up hash.
-    for model in sorted(_moved_models(), key=lambda m: m is not Identity):
-        sealed = sorted(sealed_fields(model), key=lambda name: (name != "email", name))
+    # Models with region-keyed fields first, and the sealed fields those are computed from: the
+    # proof then also shows that the target computes its own look-up hashes.
+    for model in sorted(_moved_models(), key=lambda m: not region_keyed(m)):
+        sources = {keyed.source for keyed in region_keyed(model).values()}
+        sealed = sorted(sealed_fields(model), key=lambda name: (name not in sources, name))
         for name in sealed:
             row = target.rows(model).exclude(**{name: None}).order_by("pk").first()
             if row is None:
@@ -305,8 +305,8 @@ def _prove_target_key(move: _Move) -> str:
                     "move_verify_failed",
                     f"{model_label(model)}.{name} decrypts to a different value in {move.target}.",
                 )
-            for hashed, compute in _REGION_KEYED.get(model_label(model), {}).items():
-                if getattr(row, hashed) != compute(target, row, move.target):
+            for hashed, value in _rederived(model, target, row, move.target).items():
+                if getattr(row, hashed) != value:
                     raise MoveVerificationFailed(
                         "move_verify_failed",
                         f"{model_label(model)}.{hashed} in {move.target} is not the target's hash.",
@@ -399,8 +399,9 @@ def _switch(move: _Move) -> None:
     for region in (move.source, move.target):
         _log_move(move, region)
     with transaction.atomic():
-        Account.objects.filter(pk=move.account.pk).update(home_region=move.target)
-        videos_rehome(owner_id=move.account.pk, region=move.target)
+        for hooks in hooks_all():
+            if hooks.switch is not None:
+                hooks.switch(move.account, move.target)
         move.record.phase = Phase.CLEANUP
         move.record.save(update_fields=["phase"])
     move.account.home_region = move.target
@@ -450,7 +451,7 @@ def _check_target(target: str) -> None:
         )
 
 
-def _start(account: Account, target: str) -> RegionMove:
+def _start(account: AccountRecord, target: str) -> RegionMove:
     unfinished = region_move_unfinished(account=account)
     if unfinished is not None:
         if unfinished.target != target:
@@ -465,7 +466,7 @@ def _start(account: Account, target: str) -> RegionMove:
     try:
         with transaction.atomic():
             return RegionMove.objects.create(
-                account=account, source=account.home_region, target=target
+                account_id=account.pk, source=account.home_region, target=target
             )
     except IntegrityError:
         raise Conflict(
@@ -498,7 +499,7 @@ def _run_phase(move: _Move) -> None:
 
 
 def account_move_region(
-    *, account: Account, target: str, progress: Progress | None = None
+    *, account: AccountRecord, target: str, progress: Progress | None = None
 ) -> RegionMove:
     """Move ``account``'s protected data to region ``target``, or resume its unfinished move.
 
