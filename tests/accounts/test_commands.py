@@ -98,3 +98,10 @@ def test_demo_data_is_idempotent(capsys):
 
     assert Video.objects.filter(owner=org).count() == 2
     assert Video.objects.filter(owner__handle="priya").count() == 1
+
+
+def test_demo_data_is_not_held_to_the_sign_up_rate_limit(settings):
+    """The operator's command signs up ten people; a client's limit of one must not stop it."""
+    settings.TOWNHALL_AUTH_RATE = 1
+    call_command("demo-data", "--no-videos")
+    assert Account.objects.filter(kind="person").count() == 10

@@ -130,6 +130,7 @@ class Command(BaseCommand):
                     date_of_birth=_born(age),
                     country=country,
                     reserved_ok=True,
+                    rate_limited=False,
                 )
                 services.avatar_set(
                     account=account,
@@ -147,6 +148,7 @@ class Command(BaseCommand):
                 password=DEMO_PASSWORD,
                 date_of_birth=_born(45),
                 country="GB",
+                rate_limited=False,
             )
             services.account_set_staff(
                 account=staff, is_staff=True, is_superuser=True, jurisdiction="GB"
