@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,13 +54,21 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.core.parameters import ParameterLocation
 
+from tests.api import schemathesis_hooks  # noqa: F401  (registers what the document cannot say)
 from townhall.accounts.services import invitation_respond, organisation_invite, token_create
 from townhall.apikit.errors import ErrorOut
 from townhall.media import uploads
 from townhall.media.models import Video, VideoText
 from townhall.media.services import owner_vault
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+# The same judgement as `schemathesis run` from the repository root: the file says what a
+# document cannot (answers that depend on stored state or a file's content).
+CONFIG = Path(__file__).resolve().parents[2] / "schemathesis.toml"
+schema = schemathesis.openapi.from_wsgi(
+    "/api/v1/openapi.json",
+    get_wsgi_application(),
+    config=schemathesis.config.SchemathesisConfig.from_path(CONFIG),
+)
 
 # Values that exist for the signed-in person, by path parameter name; filled by the fixture.
 EXISTING: dict[str, list[Any]] = {}
@@ -85,6 +94,14 @@ def flatmap_case(context: Any, case: Any) -> Any:
     ).map(named)
 
 
+@schema.hook
+def filter_body(context: Any, body: Any) -> bool:
+    """werkzeug's test client, which carries these requests to the WSGI app, leaves an empty
+    file out of a multipart body, so the server would see no file at all; over a real
+    connection (``schemathesis run``) an empty file arrives and is refused for what it is."""
+    return not (isinstance(body, dict) and any(value == b"" for value in body.values()))
+
+
 def error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
     """Every error answer has the one shape (HEAD answers have no body to check)."""
     if response.status_code >= 400 and case.method.upper() != "HEAD":
@@ -92,17 +109,9 @@ def error_shape(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-CHECKS = [
-    schemathesis.checks.not_a_server_error,
-    schemathesis.checks.status_code_conformance,
-    schemathesis.checks.content_type_conformance,
-    schemathesis.checks.response_schema_conformance,
-    schemathesis.checks.negative_data_rejection,
-    schemathesis.checks.ignored_auth,
-    schemathesis.checks.unsupported_method,
-    error_shape,
-]
-TUS = {"Tus-Resumable": uploads.TUS_VERSION}
+schemathesis.checks.load_all_checks()
+# Every check schemathesis has (`schemathesis run --checks all`), and the error shape.
+CHECKS = [*schemathesis.checks.CHECKS.get_all(), error_shape]
 
 
 @pytest.fixture
@@ -172,13 +181,15 @@ def rolled_back() -> Iterator[None]:
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=15,
     derandomize=True,
     deadline=None,
     # Each example is rolled back, so every one finds the fixture's objects as they were made.
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_api_keeps_its_contract(case, bearer, connections_kept_open):
-    headers = {**bearer, **(TUS if "/uploads/" in case.path else {})}
+    # A header the case negates (an Authorization that is not a token) is sent as generated.
+    negated = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
+    headers = {k: v for k, v in bearer.items() if not (negated and k in (case.headers or {}))}
     with rolled_back():
         case.call_and_validate(headers=headers, checks=CHECKS)

@@ -1,15 +1,63 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.files.storage import default_storage
 from ninja import Schema
 from pydantic import Field
 
-from townhall.apikit.schemas import InputSchema
+from townhall.apikit.schemas import NOT_BLANK, WHITESPACE, InputSchema
 
-from .models import Account, Invitation, Membership, OrganisationAction
+from .models import Account, Invitation, Membership, OrganisationAction, Role
 from .records import TokenInfo
+from .validation import (
+    BIO_MAX,
+    DISPLAY_NAME_MAX,
+    HANDLE_RE,
+    LINK_MAX,
+    PASSWORD_MIN,
+    RESERVED_HANDLES,
+)
+
+# The rules of accounts/validation.py as the OpenAPI document declares them. pydantic enforces
+# ``Field`` constraints (a 400 ``validation_failed``); what is declared only in
+# ``json_schema_extra`` the services enforce with their own codes (``display_name_required``,
+# ``password_weak``, ``link_scheme``), as strictly as the document says.
+# A handle as the API takes it: already in its normal form (lowercase, untrimmed).
+HANDLE: dict[str, Any] = {"min_length": 3, "max_length": 24, "pattern": HANDLE_RE.pattern}
+# A handle for a new account: also none of the reserved ones, which the service refuses
+# (``handle_reserved``); pydantic's regex engine has no look-ahead, so it checks the syntax.
+NEW_HANDLE: dict[str, Any] = {
+    **HANDLE,
+    "json_schema_extra": {
+        "pattern": "^(?!(?:" + "|".join(sorted(RESERVED_HANDLES)) + ")$)" + HANDLE_RE.pattern[1:]
+    },
+}
+DISPLAY_NAME: dict[str, Any] = {"max_length": DISPLAY_NAME_MAX, "json_schema_extra": {"pattern": NOT_BLANK}}
+PASSWORD: dict[str, Any] = {"max_length": 4096, "json_schema_extra": {"minLength": PASSWORD_MIN}}
+TOKEN_NAME: dict[str, Any] = {
+    "max_length": 64,
+    "json_schema_extra": {"pattern": NOT_BLANK},
+    "description": "A name to recognise the token by",
+}
+
+
+def _link_schema(schema: dict[str, Any]) -> None:
+    """Nothing (whitespace at most), or an http(s) address of at most LINK_MAX characters;
+    ``format: uri`` lets a client or a fuzzer make real ones, and Django's URLValidator says
+    which are (400 ``link_scheme``, ``link_invalid``)."""
+    schema.pop("anyOf", None)
+    schema["anyOf"] = [
+        {"type": "string", "maxLength": LINK_MAX, "pattern": f"^[{WHITESPACE}]*$"},
+        {
+            "type": "string",
+            "maxLength": LINK_MAX,
+            "format": "uri",
+            "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00]*$",
+        },
+        {"type": "null"},
+    ]
 
 
 def avatar_url(account: Account) -> str | None:
@@ -63,24 +111,27 @@ class MeOut(ProfileOut):
 
 
 class SignUpIn(InputSchema):
-    handle: str = Field(max_length=64)
-    display_name: str = Field(max_length=200)
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=4096)
+    handle: str = Field(**NEW_HANDLE)
+    display_name: str = Field(**DISPLAY_NAME)
+    email: str = Field(max_length=254, json_schema_extra={"format": "email"})
+    password: str = Field(**PASSWORD)
     date_of_birth: dt.date
     country: str = Field(
-        "", max_length=2, description="ISO 3166 alpha-2; decides the home region by policy"
+        "",
+        max_length=2,
+        description="ISO 3166 alpha-2; decides the home region by policy",
+        json_schema_extra={"pattern": "^([A-Za-z]{2})?$"},
     )
 
 
 class CredentialsTokenIn(InputSchema):
     login: str = Field(max_length=254, description="Handle or e-mail address")
     password: str = Field(max_length=4096)
-    name: str = Field(max_length=200, description="A name to recognise the token by")
+    name: str = Field(**TOKEN_NAME)
 
 
 class TokenIn(InputSchema):
-    name: str = Field(max_length=200)
+    name: str = Field(**TOKEN_NAME)
 
 
 class TokenOut(Schema):
@@ -108,29 +159,36 @@ class TokenCreatedOut(TokenOut):
 
 
 class ProfileIn(InputSchema):
-    display_name: str | None = Field(None, max_length=200)
-    bio: str | None = Field(None, max_length=2000)
-    link: str | None = Field(None, max_length=2000)
+    """Each field left out (or null) stays as it is."""
+
+    display_name: str | None = Field(None, **DISPLAY_NAME)
+    bio: str | None = Field(None, max_length=BIO_MAX)
+    link: str | None = Field(
+        None,
+        max_length=LINK_MAX,
+        description="Empty for none, or an http:// or https:// address",
+        json_schema_extra=_link_schema,
+    )
 
 
 class PasswordIn(InputSchema):
     old_password: str = Field(max_length=4096)
-    new_password: str = Field(max_length=4096)
+    new_password: str = Field(**PASSWORD)
 
 
 class OrganisationIn(InputSchema):
-    handle: str = Field(max_length=64)
-    display_name: str = Field(max_length=200)
-    bio: str = Field("", max_length=2000)
+    handle: str = Field(**NEW_HANDLE)
+    display_name: str = Field(**DISPLAY_NAME)
+    bio: str = Field("", max_length=BIO_MAX)
 
 
 class InviteIn(InputSchema):
-    handle: str = Field(max_length=64)
-    role: str = Field(description="owner, admin or editor")
+    handle: str = Field(**HANDLE)
+    role: Role
 
 
 class RoleIn(InputSchema):
-    role: str = Field(description="owner, admin or editor")
+    role: Role
 
 
 class VerificationIn(InputSchema):

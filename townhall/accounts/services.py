@@ -538,7 +538,7 @@ def invitation_respond(*, invitation_id: int, account: Account, accept: bool) ->
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation_id: int, actor: Account) -> Invitation:
+def invitation_withdraw(*, invitation_id: int, actor: Account) -> Invitation:
     invitation = _pending_invitation(invitation_id)
     _require_role(invitation.organisation, actor, {Role.OWNER, Role.ADMIN})
     if invitation.state != Invitation.State.PENDING:
@@ -556,7 +556,7 @@ def invitation_revoke(*, invitation_id: int, actor: Account) -> Invitation:
 
 
 @transaction.atomic
-def membership_change_role(
+def member_change_role(
     *, organisation: Account, actor: Account, member_handle: str, role: str
 ) -> Membership:
     actor_role = _require_role(organisation, actor, {Role.OWNER, Role.ADMIN})
@@ -584,7 +584,7 @@ def membership_change_role(
 
 
 @transaction.atomic
-def membership_remove(*, organisation: Account, actor: Account, member_handle: str) -> None:
+def member_remove(*, organisation: Account, actor: Account, member_handle: str) -> None:
     membership = _member(organisation, member_handle)
     leaving = membership.member_id == actor.pk
     if not leaving:

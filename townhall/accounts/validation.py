@@ -88,6 +88,9 @@ RESERVED_HANDLES = frozenset(
 MINIMUM_AGE = 13
 BIO_MAX = 160
 DISPLAY_NAME_MAX = 50
+LINK_MAX = 200
+# Django's MinimumLengthValidator (AUTH_PASSWORD_VALIDATORS) at its default.
+PASSWORD_MIN = 8
 
 
 def clean_handle(raw: str) -> str:
@@ -211,8 +214,10 @@ def clean_link(raw: str) -> str:
         URLValidator(schemes=["http", "https"])(link)
     except ValidationError:
         raise DomainError.for_field("link", "link_invalid", "Enter a valid web address.") from None
-    if len(link) > 200:
-        raise DomainError.for_field("link", "link_too_long", "A link is at most 200 characters.")
+    if len(link) > LINK_MAX:
+        raise DomainError.for_field(
+            "link", "link_too_long", f"A link is at most {LINK_MAX} characters."
+        )
     return link
 
 

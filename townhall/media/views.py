@@ -143,7 +143,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @shows_domain_errors
-def upload_cancel(request: HttpRequest, upload_id: str) -> HttpResponse:
+def upload_terminate(request: HttpRequest, upload_id: str) -> HttpResponse:
     """Cancel one of the signed-in account's uploads in progress: its parts go, and what it
     sent still counts against the daily quota (a record of it is kept for that).
 
