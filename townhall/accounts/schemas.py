@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -14,7 +15,7 @@ from .records import TokenInfo
 from .validation import (
     BIO_MAX,
     DISPLAY_NAME_MAX,
-    HANDLE_RE,
+    HANDLE_INPUT_RE,
     LINK_MAX,
     PASSWORD_MIN,
     RESERVED_HANDLES,
@@ -24,14 +25,23 @@ from .validation import (
 # ``Field`` constraints (a 400 ``validation_failed``); what is declared only in
 # ``json_schema_extra`` the services enforce with their own codes (``display_name_required``,
 # ``password_weak``, ``link_scheme``), as strictly as the document says.
-# A handle as the API takes it: already in its normal form (lowercase, untrimmed).
-HANDLE: dict[str, Any] = {"min_length": 3, "max_length": 24, "pattern": HANDLE_RE.pattern}
-# A handle for a new account: also none of the reserved ones, which the service refuses
-# (``handle_reserved``); pydantic's regex engine has no look-ahead, so it checks the syntax.
+HANDLE: dict[str, Any] = {"min_length": 3, "max_length": 24, "pattern": HANDLE_INPUT_RE.pattern}
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# A handle for a new account: also none of the reserved ones in any case, which the service
+# refuses (``handle_reserved``); pydantic's regex engine has no look-ahead, so pydantic checks
+# the syntax and the service the rest.
 NEW_HANDLE: dict[str, Any] = {
     **HANDLE,
     "json_schema_extra": {
-        "pattern": "^(?!(?:" + "|".join(sorted(RESERVED_HANDLES)) + ")$)" + HANDLE_RE.pattern[1:]
+        "pattern": "^(?!(?:"
+        + "|".join(_any_case(word) for word in sorted(RESERVED_HANDLES))
+        + ")$)"
+        + HANDLE_INPUT_RE.pattern[1:]
     },
 }
 DISPLAY_NAME: dict[str, Any] = {"max_length": DISPLAY_NAME_MAX, "json_schema_extra": {"pattern": NOT_BLANK}}
@@ -43,19 +53,24 @@ TOKEN_NAME: dict[str, Any] = {
 }
 
 
+# A web address as the document describes it: http(s), a host name with a top-level domain
+# of letters, an optional port, then anything but whitespace. Every one Django's URLValidator
+# accepts (``clean_link``); it also takes a few the pattern leaves out (IP addresses,
+# ``localhost``, non-ASCII host names), which the document therefore does not promise.
+WEB_ADDRESS = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://"
+    r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(:[0-9]{1,5})?"
+    rf"([/?#][^\x00{WHITESPACE}]*)?$"
+)
+
+
 def _link_schema(schema: dict[str, Any]) -> None:
-    """Nothing (whitespace at most), or an http(s) address of at most LINK_MAX characters;
-    ``format: uri`` lets a client or a fuzzer make real ones, and Django's URLValidator says
-    which are (400 ``link_scheme``, ``link_invalid``)."""
+    """Nothing (whitespace at most), or a web address of at most LINK_MAX characters."""
     schema.pop("anyOf", None)
     schema["anyOf"] = [
         {"type": "string", "maxLength": LINK_MAX, "pattern": f"^[{WHITESPACE}]*$"},
-        {
-            "type": "string",
-            "maxLength": LINK_MAX,
-            "format": "uri",
-            "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00]*$",
-        },
+        {"type": "string", "maxLength": LINK_MAX, "pattern": WEB_ADDRESS},
         {"type": "null"},
     ]
 

@@ -14,6 +14,9 @@ from townhall.errors import DomainError
 from .models import Account
 
 HANDLE_RE = re.compile(r"^[a-z0-9_.]{3,24}$")
+# What the API takes for a handle (and declares): any case, which clean_handle lowercases,
+# and nothing around it to trim.
+HANDLE_INPUT_RE = re.compile(r"^[A-Za-z0-9_.]{3,24}$")
 RESERVED_HANDLES = frozenset(
     [
         "about",
