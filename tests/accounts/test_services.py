@@ -380,9 +380,7 @@ class TestOrganisations:
     def test_outsider_is_not_a_member(self, make_person):
         org, *_ = self._team(make_person)
         with pytest.raises(Forbidden) as exc:
-            services.member_remove(
-                organisation=org, actor=make_person(), member_handle="editor1"
-            )
+            services.member_remove(organisation=org, actor=make_person(), member_handle="editor1")
         assert code_of(exc) == "not_a_member"
 
     def test_last_owner_cannot_be_demoted_or_removed_or_leave(self, make_person):

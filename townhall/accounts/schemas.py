@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.files.storage import default_storage
 from ninja import Schema
@@ -25,7 +25,7 @@ from .validation import (
 # ``Field`` constraints (a 400 ``validation_failed``); what is declared only in
 # ``json_schema_extra`` the services enforce with their own codes (``display_name_required``,
 # ``password_weak``, ``link_scheme``), as strictly as the document says.
-HANDLE: dict[str, Any] = {"min_length": 3, "max_length": 24, "pattern": HANDLE_INPUT_RE.pattern}
+Handle = Annotated[str, Field(min_length=3, max_length=24, pattern=HANDLE_INPUT_RE.pattern)]
 
 
 def _any_case(word: str) -> str:
@@ -35,22 +35,33 @@ def _any_case(word: str) -> str:
 # A handle for a new account: also none of the reserved ones in any case, which the service
 # refuses (``handle_reserved``); pydantic's regex engine has no look-ahead, so pydantic checks
 # the syntax and the service the rest.
-NEW_HANDLE: dict[str, Any] = {
-    **HANDLE,
-    "json_schema_extra": {
-        "pattern": "^(?!(?:"
-        + "|".join(_any_case(word) for word in sorted(RESERVED_HANDLES))
-        + ")$)"
-        + HANDLE_INPUT_RE.pattern[1:]
-    },
-}
-DISPLAY_NAME: dict[str, Any] = {"max_length": DISPLAY_NAME_MAX, "json_schema_extra": {"pattern": NOT_BLANK}}
-PASSWORD: dict[str, Any] = {"max_length": 4096, "json_schema_extra": {"minLength": PASSWORD_MIN}}
-TOKEN_NAME: dict[str, Any] = {
-    "max_length": 64,
-    "json_schema_extra": {"pattern": NOT_BLANK},
-    "description": "A name to recognise the token by",
-}
+NEW_HANDLE_PATTERN = (
+    "^(?!(?:"
+    + "|".join(_any_case(word) for word in sorted(RESERVED_HANDLES))
+    + ")$)"
+    + HANDLE_INPUT_RE.pattern[1:]
+)
+NewHandle = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=24,
+        pattern=HANDLE_INPUT_RE.pattern,
+        json_schema_extra={"pattern": NEW_HANDLE_PATTERN},
+    ),
+]
+DisplayName = Annotated[
+    str, Field(max_length=DISPLAY_NAME_MAX, json_schema_extra={"pattern": NOT_BLANK})
+]
+NewPassword = Annotated[str, Field(max_length=4096, json_schema_extra={"minLength": PASSWORD_MIN})]
+TokenName = Annotated[
+    str,
+    Field(
+        max_length=64,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="A name to recognise the token by",
+    ),
+]
 
 
 # A web address as the document describes it: http(s), a host name with a top-level domain
@@ -126,10 +137,10 @@ class MeOut(ProfileOut):
 
 
 class SignUpIn(InputSchema):
-    handle: str = Field(**NEW_HANDLE)
-    display_name: str = Field(**DISPLAY_NAME)
+    handle: NewHandle
+    display_name: DisplayName
     email: str = Field(max_length=254, json_schema_extra={"format": "email"})
-    password: str = Field(**PASSWORD)
+    password: NewPassword
     date_of_birth: dt.date
     country: str = Field(
         "",
@@ -142,11 +153,11 @@ class SignUpIn(InputSchema):
 class CredentialsTokenIn(InputSchema):
     login: str = Field(max_length=254, description="Handle or e-mail address")
     password: str = Field(max_length=4096)
-    name: str = Field(**TOKEN_NAME)
+    name: TokenName
 
 
 class TokenIn(InputSchema):
-    name: str = Field(**TOKEN_NAME)
+    name: TokenName
 
 
 class TokenOut(Schema):
@@ -176,7 +187,7 @@ class TokenCreatedOut(TokenOut):
 class ProfileIn(InputSchema):
     """Each field left out (or null) stays as it is."""
 
-    display_name: str | None = Field(None, **DISPLAY_NAME)
+    display_name: DisplayName | None = None
     bio: str | None = Field(None, max_length=BIO_MAX)
     link: str | None = Field(
         None,
@@ -188,17 +199,17 @@ class ProfileIn(InputSchema):
 
 class PasswordIn(InputSchema):
     old_password: str = Field(max_length=4096)
-    new_password: str = Field(**PASSWORD)
+    new_password: NewPassword
 
 
 class OrganisationIn(InputSchema):
-    handle: str = Field(**NEW_HANDLE)
-    display_name: str = Field(**DISPLAY_NAME)
+    handle: NewHandle
+    display_name: DisplayName
     bio: str = Field("", max_length=BIO_MAX)
 
 
 class InviteIn(InputSchema):
-    handle: str = Field(**HANDLE)
+    handle: Handle
     role: Role
 
 

@@ -40,6 +40,8 @@ urlpatterns = [
         views.invitation_withdraw,
         name="invitation_withdraw",
     ),
-    path("@<str:handle>/team/<str:member>/role", views.member_change_role, name="member_change_role"),
+    path(
+        "@<str:handle>/team/<str:member>/role", views.member_change_role, name="member_change_role"
+    ),
     path("@<str:handle>/team/<str:member>/remove", views.member_remove, name="member_remove"),
 ]

@@ -29,7 +29,7 @@ from ninja.decorators import decorate_view
 from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
 from townhall.accounts.models import Account
 from townhall.accounts.selectors import account_get
-from townhall.accounts.schemas import HANDLE
+from townhall.accounts.validation import HANDLE_INPUT_RE
 from townhall.apikit.errors import error_body, error_responses
 from townhall.apikit.schemas import NO_NUL
 from townhall.errors import DomainError
@@ -58,7 +58,13 @@ CURSOR = Query(
 )
 LIMIT = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}")
 # An organisation to post for, by handle, or empty to post as yourself.
-ORGANISATION_PATTERN = HANDLE["pattern"].replace("^", "^(", 1).replace("$", ")?$")
+ORGANISATION_PATTERN = "^(" + HANDLE_INPUT_RE.pattern[1:-1] + ")?$"
+
+
+# The form fields of a simple upload (the same rules as a tus upload's metadata).
+CAPTION = Form("", max_length=CAPTION_MAX, pattern=NO_NUL)
+VISIBILITY = Form(Video.Visibility.PUBLIC)
+ORGANISATION = Form("", pattern=ORGANISATION_PATTERN)
 
 
 # --- tus ---------------------------------------------------------------------------------------
@@ -95,7 +101,6 @@ def tus_headers(*headers: dict[str, Any], body: bool = False) -> dict[str, Any]:
             "content": {OFFSET_STREAM: {"schema": {"type": "string", "format": "binary"}}},
         }
     return extra
-
 
 
 def tus_protocol(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -402,9 +407,9 @@ def _too_large_message(limit: int) -> str:
 def video_upload(
     request: AuthedRequest,
     file: File[UploadedFile],
-    caption: str = Form("", max_length=CAPTION_MAX, pattern=NO_NUL),
-    visibility: Video.Visibility = Form(Video.Visibility.PUBLIC),
-    organisation: str = Form("", pattern=ORGANISATION_PATTERN),
+    caption: str = CAPTION,
+    visibility: Video.Visibility = VISIBILITY,
+    organisation: str = ORGANISATION,
 ) -> Status[VideoOut]:
     """For simple clients and the page's fallback; bigger files go through tus."""
     size = file.size or 0
