@@ -23,8 +23,9 @@ HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,50})", re.UNICODE)
 MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9_.]{3,24})", re.IGNORECASE)
 
 
-# The background jobs of the media app, by the names a region's ``system_jobs`` allows them under.
-TRANSCODE_JOB = "media.transcode_video"
+# The background jobs of the media app, by the names a region's ``system_jobs`` allows them
+# under: transcoding is named after its task; expiring uploads is the worker's reaper
+# (``townhall worker``), no task, so its name is this one constant.
 EXPIRE_UPLOADS_JOB = "media.expire_uploads"
 
 
