@@ -66,7 +66,7 @@ class TestSignUpApi:
     def test_duplicate_handle_in_other_case(self, api, person):
         assert_error(
             api.call("POST", "/auth/signup", signup_body(handle="ALICE")),
-            400,
+            409,
             "handle_taken",
             "handle",
         )

@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
-from townhall.errors import DomainError
+from townhall.errors import Conflict, DomainError
 
 from .models import Account
 
@@ -113,7 +113,7 @@ def check_handle_available(handle: str, *, reserved_ok: bool = False) -> None:
             "handle", "handle_reserved", f"The handle '{handle}' is reserved."
         )
     if Account.objects.filter(handle__iexact=handle).exists():
-        raise DomainError.for_field("handle", "handle_taken", f"The handle '{handle}' is taken.")
+        raise Conflict.for_field("handle", "handle_taken", f"The handle '{handle}' is taken.")
 
 
 def clean_display_name(raw: str) -> str:
