@@ -22,7 +22,7 @@ from townhall.accounts.models import Account
 from townhall.accounts.services import (
     account_set_staff,
     invitation_respond,
-    membership_remove,
+    member_remove,
     organisation_invite,
 )
 from townhall.media.models import Rendition, Video, VideoText
@@ -68,7 +68,7 @@ def world(make_person, make_org) -> World:
             organisation=civic, actor=olga, invitee_handle=people[kind].handle, role=role
         )
         invitation_respond(invitation_id=invitation.pk, account=people[kind], accept=True)
-    membership_remove(organisation=civic, actor=olga, member_handle="fred")
+    member_remove(organisation=civic, actor=olga, member_handle="fred")
     account_set_staff(account=people["staff"], is_staff=True, jurisdiction="GB")
     return World(pat=pat, civic=civic, people=people)
 

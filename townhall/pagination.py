@@ -85,6 +85,6 @@ def newest_first[M: Model](rows: QuerySet[M], *, after: Position | None, limit: 
     if len(found) <= limit:
         return Page(items=items, after=None)
     last = items[-1]
-    # Every model paged here has ``created_at``; ``Model`` itself does not declare it.
+    # Every model paged here has ``created_at``; a TypeVar bound to Model cannot say so.
     created_at: dt.datetime = last.created_at  # type: ignore[attr-defined]
     return Page(items=items, after=(created_at, int(last.pk)))

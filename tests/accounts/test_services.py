@@ -296,10 +296,10 @@ class TestOrganisations:
         assert roles.organisation_role(org, bob) is None
         services.invitation_respond(invitation_id=inv.pk, account=bob, accept=True)
         assert roles.organisation_role(org, bob) == Role.EDITOR
-        services.membership_change_role(
+        services.member_change_role(
             organisation=org, actor=person, member_handle="bob", role=Role.ADMIN
         )
-        services.membership_remove(organisation=org, actor=person, member_handle="bob")
+        services.member_remove(organisation=org, actor=person, member_handle="bob")
         actions = [(a.actor.handle, a.action) for a in org.actions.order_by("id")]
         assert actions == [
             ("alice", "organisation.create"),
@@ -368,54 +368,52 @@ class TestOrganisations:
             )
         assert code_of(exc) == "role_insufficient"
         with pytest.raises(Forbidden):
-            services.membership_change_role(
+            services.member_change_role(
                 organisation=org, actor=editor, member_handle="admin1", role="editor"
             )
         with pytest.raises(Forbidden):
-            services.membership_remove(organisation=org, actor=editor, member_handle="admin1")
+            services.member_remove(organisation=org, actor=editor, member_handle="admin1")
         with pytest.raises(Forbidden):
             services.profile_update(account=org, actor=editor, bio="x")
 
     def test_admin_cannot_touch_owners(self, make_person):
         org, owner, admin, editor = self._team(make_person)
         with pytest.raises(Forbidden):
-            services.membership_change_role(
+            services.member_change_role(
                 organisation=org, actor=admin, member_handle="editor1", role="owner"
             )
         with pytest.raises(Forbidden):
-            services.membership_remove(organisation=org, actor=admin, member_handle="owner1")
-        services.membership_change_role(
+            services.member_remove(organisation=org, actor=admin, member_handle="owner1")
+        services.member_change_role(
             organisation=org, actor=admin, member_handle="editor1", role="admin"
         )
 
     def test_outsider_is_not_a_member(self, make_person):
         org, *_ = self._team(make_person)
         with pytest.raises(Forbidden) as exc:
-            services.membership_remove(
-                organisation=org, actor=make_person(), member_handle="editor1"
-            )
+            services.member_remove(organisation=org, actor=make_person(), member_handle="editor1")
         assert code_of(exc) == "not_a_member"
 
     def test_last_owner_cannot_be_demoted_or_removed_or_leave(self, make_person):
         org, owner, admin, editor = self._team(make_person)
         with pytest.raises(Conflict) as exc:
-            services.membership_change_role(
+            services.member_change_role(
                 organisation=org, actor=owner, member_handle="owner1", role="admin"
             )
         assert code_of(exc) == "last_owner"
         with pytest.raises(Conflict):
-            services.membership_remove(organisation=org, actor=owner, member_handle="owner1")
+            services.member_remove(organisation=org, actor=owner, member_handle="owner1")
         assert roles.organisation_role(org, owner) == Role.OWNER
         # With a second owner, the first may step down.
-        services.membership_change_role(
+        services.member_change_role(
             organisation=org, actor=owner, member_handle="admin1", role="owner"
         )
-        services.membership_remove(organisation=org, actor=owner, member_handle="owner1")
+        services.member_remove(organisation=org, actor=owner, member_handle="owner1")
         assert roles.organisation_role(org, owner) is None
 
     def test_members_may_leave(self, make_person):
         org, owner, admin, editor = self._team(make_person)
-        services.membership_remove(organisation=org, actor=editor, member_handle="editor1")
+        services.member_remove(organisation=org, actor=editor, member_handle="editor1")
         assert org.actions.first().action == "member.leave"
 
     def test_only_staff_verify(self, make_person):

@@ -106,5 +106,6 @@ def test_a_simple_upload_caption_is_refused(client, nul_queries):
         },
         HTTP_AUTHORIZATION=f"Bearer {client.token}",
     )
-    assert_error(res, 400, "caption_invalid", "caption")
+    # The document declares the rule (a pattern), as for text in a JSON body.
+    assert_error(res, 400, "validation_failed", "caption")
     assert nul_queries == []

@@ -1,6 +1,7 @@
 """The committed OpenAPI document is the contract: it must match what the code serves."""
 
 import json
+import re
 from pathlib import Path
 
 from townhall.api.api import api
@@ -52,3 +53,19 @@ def test_every_operation_declares_the_error_shape():
             if method not in ("GET", "HEAD", "OPTIONS"):
                 # A signed-in session without the CSRF token gets 403 csrf_failed.
                 assert "403" in errors, f"{name} is an authenticated write but declares no 403"
+
+
+OPERATION_ID = re.compile(r"^[a-z]+(_[a-z]+)+$")
+
+
+def test_every_operation_has_a_stable_hand_chosen_name():
+    """Client generators make method names of operationIds: each is chosen by hand
+    (``operation_id=`` on the route, ``<noun>_<verb>``), never django-ninja's default made of
+    the module path, and no two operations share one."""
+    seen: dict[str, str] = {}
+    for name, _, operation in _operations():
+        operation_id = operation.get("operationId", "")
+        assert OPERATION_ID.match(operation_id), f"{name}: operationId {operation_id!r}"
+        assert not operation_id.startswith("townhall_"), f"{name}: {operation_id!r} is the default"
+        assert operation_id not in seen, f"{name} and {seen[operation_id]}: {operation_id!r}"
+        seen[operation_id] = name

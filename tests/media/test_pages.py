@@ -13,7 +13,7 @@ from django.test import Client
 from townhall.accounts.models import Account
 from townhall.accounts.services import (
     invitation_respond,
-    membership_remove,
+    member_remove,
     organisation_invite,
     token_create,
 )
@@ -261,7 +261,7 @@ def test_an_upload_for_a_team_one_has_left_is_listed_but_not_cancelled(
     )
     invitation_respond(invitation_id=invitation.pk, account=person, accept=True)
     upload_id = start_upload(person, sent=100, organisation="council")
-    membership_remove(organisation=org, actor=owner, member_handle=person.handle)
+    member_remove(organisation=org, actor=owner, member_handle=person.handle)
     client = client_for(person)
     assert f"/upload/{upload_id}/cancel" in client.get("/upload").content.decode()
     response = client.post(f"/upload/{upload_id}/cancel")

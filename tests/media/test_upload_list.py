@@ -182,7 +182,6 @@ def encoded(raw: str) -> str:
 @pytest.mark.parametrize(
     "cursor",
     [
-        "!!!",
         encoded("yesterday|1"),
         encoded("2026-01-01T00:00:00|1"),  # no time zone
         encoded("2026-01-01T00:00:00+00:00|99999999999999999999999"),  # past 64 bits
@@ -196,6 +195,20 @@ def test_a_cursor_this_api_did_not_give_out_is_refused(person, alice_api, cursor
     assert res.status_code == 400, res.content
     assert res.json()["error"]["code"] == "cursor_invalid"
     assert res.json()["error"]["fields"] == {"cursor": "The cursor is not one this API gave out."}
+
+
+@pytest.mark.parametrize("path", ["/uploads/", "/accounts/alice/videos"])
+def test_a_cursor_outside_the_declared_alphabet_is_refused(person, alice_api, path):
+    # The document declares a cursor's alphabet (unpadded URL-safe base64) as a pattern.
+    res = alice_api.call("GET", path, {"cursor": "!!!"})
+    assert res.status_code == 400, res.content
+    assert res.json()["error"]["code"] == "validation_failed"
+    assert set(res.json()["error"]["fields"]) == {"cursor"}
+
+
+@pytest.mark.parametrize(("limit", "status"), [("0", 400), ("1", 200), ("50", 200), ("51", 400)])
+def test_a_limit_outside_the_declared_range_is_refused(alice_api, limit, status):
+    assert alice_api.call("GET", "/uploads/", {"limit": limit}).status_code == status
 
 
 def test_the_list_does_not_change_the_tus_operations_on_its_path(alice_api, api):

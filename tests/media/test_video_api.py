@@ -138,7 +138,11 @@ def test_owner_lists_their_private_and_unfinished_videos(person, api_as, small, 
 
 def test_account_videos_bad_input(person, api):
     res = api.call("GET", "/accounts/alice/videos", {"cursor": "!!!"})
+    assert res.status_code == 400 and res.json()["error"]["code"] == "validation_failed"
+    res = api.call("GET", "/accounts/alice/videos", {"cursor": "bm90IGEgY3Vyc29y"})
     assert res.status_code == 400 and res.json()["error"]["code"] == "cursor_invalid"
+    res = api.call("GET", "/accounts/alice/videos", {"limit": 51})
+    assert res.status_code == 400 and res.json()["error"]["fields"].keys() == {"limit"}
     res = api.call("GET", "/accounts/nobody/videos")
     assert res.status_code == 404 and res.json()["error"]["code"] == "account_not_found"
 

@@ -42,7 +42,7 @@ def test_organisation_refusals_keep_the_form(client_as, person, make_org) -> Non
     response = client_as(person).post(
         "/organisations/new", {"handle": "council", "display_name": "Mine"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # taken: a conflict with what is stored
     html = response.content.decode()
     assert "The handle &#x27;council&#x27; is taken." in html
     assert 'value="Mine"' in html

@@ -57,6 +57,7 @@ def _created(token: TokenInfo, secret: str) -> TokenCreatedOut:
     "/auth/signup",
     auth=None,
     response={201: ProfileOut, **error_responses(400, 409, 429)},
+    operation_id="account_sign_up",
     summary="Create a person's account",
 )
 def sign_up(request: HttpRequest, payload: SignUpIn) -> Status[ProfileOut]:
@@ -68,6 +69,7 @@ def sign_up(request: HttpRequest, payload: SignUpIn) -> Status[ProfileOut]:
     "/auth/tokens",
     auth=None,
     response={201: TokenCreatedOut, **error_responses(400, 401, 403, 409, 429, 503)},
+    operation_id="token_create_with_credentials",
     summary="Create a personal API token with a handle (or e-mail) and password",
 )
 def token_create_with_credentials(
@@ -83,6 +85,7 @@ def token_create_with_credentials(
 @router.get(
     "/tokens",
     response={200: list[TokenOut], **error_responses(401, 503)},
+    operation_id="token_list",
     summary="List my tokens",
 )
 def token_list(request: AuthedRequest) -> list[TokenOut]:
@@ -92,6 +95,7 @@ def token_list(request: AuthedRequest) -> list[TokenOut]:
 @router.post(
     "/tokens",
     response={201: TokenCreatedOut, **error_responses(400, 401, 403, 409, 503)},
+    operation_id="token_create",
     summary="Create a token for the signed-in account",
 )
 def token_create(request: AuthedRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
@@ -102,6 +106,7 @@ def token_create(request: AuthedRequest, payload: TokenIn) -> Status[TokenCreate
 @router.delete(
     "/tokens/{token_id}",
     response={200: TokenOut, **error_responses(400, 401, 403, 404, 503)},
+    operation_id="token_revoke",
     summary="Revoke a token",
 )
 def token_revoke(request: AuthedRequest, token_id: int) -> TokenOut:
@@ -111,6 +116,7 @@ def token_revoke(request: AuthedRequest, token_id: int) -> TokenOut:
 @router.get(
     "/me",
     response={200: MeOut, **error_responses(401, 503)},
+    operation_id="me_get",
     summary="The signed-in account",
 )
 def me(request: AuthedRequest) -> MeOut:
@@ -120,6 +126,7 @@ def me(request: AuthedRequest) -> MeOut:
 @router.patch(
     "/me",
     response={200: MeOut, **error_responses(400, 401, 403, 503)},
+    operation_id="me_update",
     summary="Update my profile (display name, bio, link)",
 )
 def me_update(request: AuthedRequest, payload: ProfileIn) -> MeOut:
@@ -132,6 +139,7 @@ def me_update(request: AuthedRequest, payload: ProfileIn) -> MeOut:
 @router.post(
     "/me/password",
     response={204: None, **error_responses(400, 401, 403, 503)},
+    operation_id="me_password_change",
     summary="Change my password; other sessions are signed out",
 )
 def me_password(request: AuthedRequest, payload: PasswordIn) -> Status[None]:
@@ -144,6 +152,7 @@ def me_password(request: AuthedRequest, payload: PasswordIn) -> Status[None]:
 @router.post(
     "/me/avatar",
     response={200: ProfileOut, **error_responses(400, 401, 403)},
+    operation_id="me_avatar_set",
     summary="Upload my avatar (JPEG, PNG, WebP or GIF; re-encoded, metadata removed)",
 )
 def me_avatar(request: AuthedRequest, avatar: File[UploadedFile]) -> ProfileOut:
@@ -155,6 +164,7 @@ def me_avatar(request: AuthedRequest, avatar: File[UploadedFile]) -> ProfileOut:
     "/accounts/{handle}",
     auth=None,
     response={200: ProfileOut, **error_responses(404)},
+    operation_id="profile_get",
     summary="A public profile by handle",
 )
 def profile(request: HttpRequest, handle: str) -> ProfileOut:

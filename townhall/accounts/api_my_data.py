@@ -41,6 +41,7 @@ class MyDataOut(Schema):
 @router.get(
     "/me/data",
     response={200: MyDataOut, **error_responses(401, 503)},
+    operation_id="my_data_get",
     summary="Where my protected data lives, what is held, and every access by anyone else",
 )
 def me_data(request: AuthedRequest) -> MyDataOut:

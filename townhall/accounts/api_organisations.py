@@ -45,6 +45,7 @@ def _team(organisation: Account, viewer: Account | None) -> TeamOut:
 @router.post(
     "/organisations",
     response={201: TeamOut, **error_responses(400, 401, 403, 409)},
+    operation_id="organisation_create",
     summary="Create an organisation; you become its first owner",
 )
 def organisation_create(request: AuthedRequest, payload: OrganisationIn) -> Status[TeamOut]:
@@ -56,6 +57,7 @@ def organisation_create(request: AuthedRequest, payload: OrganisationIn) -> Stat
     "/organisations/{handle}",
     auth=optional_auth,
     response={200: TeamOut, **error_responses(401, 404)},
+    operation_id="organisation_get",
     summary="An organisation and its team, public like its team page (invitations: members only)",
 )
 def organisation_team(request: HttpRequest, handle: str) -> TeamOut:
@@ -65,6 +67,7 @@ def organisation_team(request: HttpRequest, handle: str) -> TeamOut:
 @router.patch(
     "/organisations/{handle}",
     response={200: ProfileOut, **error_responses(400, 401, 403, 404)},
+    operation_id="organisation_update",
     summary="Update the organisation's profile (owner or admin)",
 )
 def organisation_update(request: AuthedRequest, handle: str, payload: ProfileIn) -> ProfileOut:
@@ -79,6 +82,7 @@ def organisation_update(request: AuthedRequest, handle: str, payload: ProfileIn)
 @router.post(
     "/organisations/{handle}/avatar",
     response={200: ProfileOut, **error_responses(400, 401, 403, 404)},
+    operation_id="organisation_avatar_set",
     summary="Upload the organisation's avatar (owner or admin)",
 )
 def organisation_avatar(
@@ -93,6 +97,7 @@ def organisation_avatar(
 @router.put(
     "/organisations/{handle}/verification",
     response={200: ProfileOut, **error_responses(400, 401, 403, 404)},
+    operation_id="organisation_set_verified",
     summary="Set or clear the verified flag (staff only)",
 )
 def organisation_verify(request: AuthedRequest, handle: str, payload: VerificationIn) -> ProfileOut:
@@ -107,6 +112,7 @@ def organisation_verify(request: AuthedRequest, handle: str, payload: Verificati
 @router.get(
     "/organisations/{handle}/actions",
     response={200: list[ActionOut], **error_responses(401, 403, 404)},
+    operation_id="organisation_action_list",
     summary="Who did what for the organisation, newest first (members only)",
 )
 def organisation_actions(request: AuthedRequest, handle: str) -> list[ActionOut]:
@@ -121,6 +127,7 @@ def organisation_actions(request: AuthedRequest, handle: str) -> list[ActionOut]
 @router.post(
     "/organisations/{handle}/invitations",
     response={201: InvitationOut, **error_responses(400, 401, 403, 404, 409)},
+    operation_id="organisation_invite",
     summary="Invite a person by handle (owner or admin; only owners invite owners)",
 )
 def organisation_invite(
@@ -138,23 +145,25 @@ def organisation_invite(
 @router.delete(
     "/organisations/{handle}/invitations/{invitation_id}",
     response={200: InvitationOut, **error_responses(400, 401, 403, 404, 409)},
+    operation_id="invitation_withdraw",
     summary="Withdraw a pending invitation (owner or admin)",
 )
-def organisation_uninvite(request: AuthedRequest, handle: str, invitation_id: int) -> InvitationOut:
+def invitation_withdraw(request: AuthedRequest, handle: str, invitation_id: int) -> InvitationOut:
     selectors.organisation_get(handle=handle)
-    invitation = services.invitation_revoke(invitation_id=invitation_id, actor=request.auth)
+    invitation = services.invitation_withdraw(invitation_id=invitation_id, actor=request.auth)
     return InvitationOut.from_invitation(invitation)
 
 
 @router.patch(
     "/organisations/{handle}/members/{member}",
     response={200: MemberOut, **error_responses(400, 401, 403, 404, 409)},
+    operation_id="member_change_role",
     summary="Change a member's role (owner or admin; only owners touch the owner role)",
 )
 def member_change_role(
     request: AuthedRequest, handle: str, member: str, payload: RoleIn
 ) -> MemberOut:
-    membership = services.membership_change_role(
+    membership = services.member_change_role(
         organisation=selectors.organisation_get(handle=handle),
         actor=request.auth,
         member_handle=member,
@@ -166,10 +175,11 @@ def member_change_role(
 @router.delete(
     "/organisations/{handle}/members/{member}",
     response={204: None, **error_responses(401, 403, 404, 409)},
+    operation_id="member_remove",
     summary="Remove a member, or leave the team yourself",
 )
 def member_remove(request: AuthedRequest, handle: str, member: str) -> Status[None]:
-    services.membership_remove(
+    services.member_remove(
         organisation=selectors.organisation_get(handle=handle),
         actor=request.auth,
         member_handle=member,
@@ -180,6 +190,7 @@ def member_remove(request: AuthedRequest, handle: str, member: str) -> Status[No
 @router.get(
     "/invitations",
     response={200: list[InvitationOut], **error_responses(401)},
+    operation_id="invitation_list",
     summary="My pending invitations",
 )
 def invitation_list(request: AuthedRequest) -> list[InvitationOut]:
@@ -192,6 +203,7 @@ def invitation_list(request: AuthedRequest) -> list[InvitationOut]:
 @router.post(
     "/invitations/{invitation_id}/accept",
     response={200: InvitationOut, **error_responses(400, 401, 403, 404, 409)},
+    operation_id="invitation_accept",
     summary="Accept an invitation to a team",
 )
 def invitation_accept(request: AuthedRequest, invitation_id: int) -> InvitationOut:
@@ -204,6 +216,7 @@ def invitation_accept(request: AuthedRequest, invitation_id: int) -> InvitationO
 @router.post(
     "/invitations/{invitation_id}/decline",
     response={200: InvitationOut, **error_responses(400, 401, 403, 404, 409)},
+    operation_id="invitation_decline",
     summary="Decline an invitation to a team",
 )
 def invitation_decline(request: AuthedRequest, invitation_id: int) -> InvitationOut:

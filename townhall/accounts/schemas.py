@@ -1,15 +1,89 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Annotated, Any
 
 from django.core.files.storage import default_storage
 from ninja import Schema
 from pydantic import Field
 
-from townhall.apikit.schemas import InputSchema
+from townhall.apikit.schemas import NOT_BLANK, WHITESPACE, InputSchema
 
-from .models import Account, Invitation, Membership, OrganisationAction
+from .models import Account, Invitation, Membership, OrganisationAction, Role
 from .records import TokenInfo
+from .validation import (
+    BIO_MAX,
+    DISPLAY_NAME_MAX,
+    HANDLE_INPUT_RE,
+    LINK_MAX,
+    PASSWORD_MIN,
+    RESERVED_HANDLES,
+)
+
+# The rules of accounts/validation.py as the OpenAPI document declares them. pydantic enforces
+# ``Field`` constraints (a 400 ``validation_failed``); what is declared only in
+# ``json_schema_extra`` the services enforce with their own codes (``display_name_required``,
+# ``password_weak``, ``link_scheme``), as strictly as the document says.
+Handle = Annotated[str, Field(min_length=3, max_length=24, pattern=HANDLE_INPUT_RE.pattern)]
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# A handle for a new account: also none of the reserved ones in any case, which the service
+# refuses (``handle_reserved``); pydantic's regex engine has no look-ahead, so pydantic checks
+# the syntax and the service the rest.
+NEW_HANDLE_PATTERN = (
+    "^(?!(?:"
+    + "|".join(_any_case(word) for word in sorted(RESERVED_HANDLES))
+    + ")$)"
+    + HANDLE_INPUT_RE.pattern[1:]
+)
+NewHandle = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=24,
+        pattern=HANDLE_INPUT_RE.pattern,
+        json_schema_extra={"pattern": NEW_HANDLE_PATTERN},
+    ),
+]
+DisplayName = Annotated[
+    str, Field(max_length=DISPLAY_NAME_MAX, json_schema_extra={"pattern": NOT_BLANK})
+]
+NewPassword = Annotated[str, Field(max_length=4096, json_schema_extra={"minLength": PASSWORD_MIN})]
+TokenName = Annotated[
+    str,
+    Field(
+        max_length=64,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="A name to recognise the token by",
+    ),
+]
+
+
+# A web address as the document describes it: http(s), a host name with a top-level domain
+# of letters, an optional port, then anything but whitespace. Every one Django's URLValidator
+# accepts (``clean_link``); it also takes a few the pattern leaves out (IP addresses,
+# ``localhost``, non-ASCII host names), which the document therefore does not promise.
+WEB_ADDRESS = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://"
+    r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(:[0-9]{1,5})?"
+    rf"([/?#][^\x00{WHITESPACE}]*)?$"
+)
+
+
+def _link_schema(schema: dict[str, Any]) -> None:
+    """Nothing (whitespace at most), or a web address of at most LINK_MAX characters."""
+    schema.pop("anyOf", None)
+    schema["anyOf"] = [
+        {"type": "string", "maxLength": LINK_MAX, "pattern": f"^[{WHITESPACE}]*$"},
+        {"type": "string", "maxLength": LINK_MAX, "pattern": WEB_ADDRESS},
+        {"type": "null"},
+    ]
 
 
 def avatar_url(account: Account) -> str | None:
@@ -63,24 +137,27 @@ class MeOut(ProfileOut):
 
 
 class SignUpIn(InputSchema):
-    handle: str = Field(max_length=64)
-    display_name: str = Field(max_length=200)
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=4096)
+    handle: NewHandle
+    display_name: DisplayName
+    email: str = Field(max_length=254, json_schema_extra={"format": "email"})
+    password: NewPassword
     date_of_birth: dt.date
     country: str = Field(
-        "", max_length=2, description="ISO 3166 alpha-2; decides the home region by policy"
+        "",
+        max_length=2,
+        description="ISO 3166 alpha-2; decides the home region by policy",
+        json_schema_extra={"pattern": "^([A-Za-z]{2})?$"},
     )
 
 
 class CredentialsTokenIn(InputSchema):
     login: str = Field(max_length=254, description="Handle or e-mail address")
     password: str = Field(max_length=4096)
-    name: str = Field(max_length=200, description="A name to recognise the token by")
+    name: TokenName
 
 
 class TokenIn(InputSchema):
-    name: str = Field(max_length=200)
+    name: TokenName
 
 
 class TokenOut(Schema):
@@ -108,29 +185,36 @@ class TokenCreatedOut(TokenOut):
 
 
 class ProfileIn(InputSchema):
-    display_name: str | None = Field(None, max_length=200)
-    bio: str | None = Field(None, max_length=2000)
-    link: str | None = Field(None, max_length=2000)
+    """Each field left out (or null) stays as it is."""
+
+    display_name: DisplayName | None = None
+    bio: str | None = Field(None, max_length=BIO_MAX)
+    link: str | None = Field(
+        None,
+        max_length=LINK_MAX,
+        description="Empty for none, or an http:// or https:// address",
+        json_schema_extra=_link_schema,
+    )
 
 
 class PasswordIn(InputSchema):
     old_password: str = Field(max_length=4096)
-    new_password: str = Field(max_length=4096)
+    new_password: NewPassword
 
 
 class OrganisationIn(InputSchema):
-    handle: str = Field(max_length=64)
-    display_name: str = Field(max_length=200)
-    bio: str = Field("", max_length=2000)
+    handle: NewHandle
+    display_name: DisplayName
+    bio: str = Field("", max_length=BIO_MAX)
 
 
 class InviteIn(InputSchema):
-    handle: str = Field(max_length=64)
-    role: str = Field(description="owner, admin or editor")
+    handle: Handle
+    role: Role
 
 
 class RoleIn(InputSchema):
-    role: str = Field(description="owner, admin or editor")
+    role: Role
 
 
 class VerificationIn(InputSchema):

@@ -50,11 +50,12 @@ def _collect[T](errors: dict[str, DomainError], field: str, check: Callable[[], 
 
 
 def _raise_collected(errors: dict[str, DomainError]) -> None:
+    """One error for every field that failed: a 409 when each failed only against what is
+    stored (a handle or e-mail address taken), else a 400 (the input itself is wrong)."""
     if errors:
         first = next(iter(errors.values()))
-        raise DomainError(
-            first.code, first.message, fields={k: e.message for k, e in errors.items()}
-        )
+        kind = Conflict if all(isinstance(e, Conflict) for e in errors.values()) else DomainError
+        raise kind(first.code, first.message, fields={k: e.message for k, e in errors.items()})
 
 
 # --- Sign-up, log-in, passwords ---------------------------------------------------------------
@@ -93,7 +94,7 @@ def account_sign_up(
     clean_name = _collect(errors, "display_name", partial(v.clean_display_name, display_name))
     clean_email = _collect(errors, "email", partial(v.clean_email, email))
     if clean_email and email_owner(clean_email) is not None:
-        errors["email"] = DomainError(
+        errors["email"] = Conflict(
             "email_taken", "An account with this e-mail address already exists."
         )
     dob = _collect(errors, "date_of_birth", partial(v.clean_date_of_birth, date_of_birth, today))
@@ -459,7 +460,8 @@ def organisation_invite(
             "handle", "account_not_found", f"No account @{invitee_handle} to invite."
         )
     if invitee.is_organisation:
-        raise DomainError.for_field(
+        # Which kind of account a handle names is stored state, as for the two below.
+        raise Conflict.for_field(
             "handle", "invitee_is_organisation", "Only people can join an organisation's team."
         )
     if Membership.objects.filter(organisation=organisation, member=invitee).exists():
@@ -522,7 +524,7 @@ def invitation_respond(*, invitation_id: int, account: Account, accept: bool) ->
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation_id: int, actor: Account) -> Invitation:
+def invitation_withdraw(*, invitation_id: int, actor: Account) -> Invitation:
     invitation = _pending_invitation(invitation_id)
     roles.require_team_manager(invitation.organisation, actor)
     if invitation.state != Invitation.State.PENDING:
@@ -540,7 +542,7 @@ def invitation_revoke(*, invitation_id: int, actor: Account) -> Invitation:
 
 
 @transaction.atomic
-def membership_change_role(
+def member_change_role(
     *, organisation: Account, actor: Account, member_handle: str, role: str
 ) -> Membership:
     actor_role = roles.require_team_manager(organisation, actor)
@@ -571,7 +573,7 @@ def membership_change_role(
 
 
 @transaction.atomic
-def membership_remove(*, organisation: Account, actor: Account, member_handle: str) -> None:
+def member_remove(*, organisation: Account, actor: Account, member_handle: str) -> None:
     membership = _member(organisation, member_handle)
     leaving = membership.member_id == actor.pk
     if not leaving:

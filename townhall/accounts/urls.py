@@ -34,12 +34,14 @@ urlpatterns = [
     path("@<str:handle>", views.profile, name="profile"),
     path("@<str:handle>/edit", views.organisation_edit, name="organisation_edit"),
     path("@<str:handle>/team", views.team, name="team"),
-    path("@<str:handle>/team/invite", views.team_invite, name="team_invite"),
+    path("@<str:handle>/team/invite", views.organisation_invite, name="organisation_invite"),
     path(
         "@<str:handle>/team/invitations/<int:invitation_id>/withdraw",
-        views.team_withdraw,
-        name="team_withdraw",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
     ),
-    path("@<str:handle>/team/<str:member>/role", views.team_change_role, name="team_change_role"),
-    path("@<str:handle>/team/<str:member>/remove", views.team_remove, name="team_remove"),
+    path(
+        "@<str:handle>/team/<str:member>/role", views.member_change_role, name="member_change_role"
+    ),
+    path("@<str:handle>/team/<str:member>/remove", views.member_remove, name="member_remove"),
 ]

@@ -9,11 +9,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
-from townhall.errors import DomainError
+from townhall.errors import Conflict, DomainError
 
 from .models import Account
 
 HANDLE_RE = re.compile(r"^[a-z0-9_.]{3,24}$")
+# What the API takes for a handle (and declares): any case, which clean_handle lowercases,
+# and nothing around it to trim.
+HANDLE_INPUT_RE = re.compile(r"^[A-Za-z0-9_.]{3,24}$")
 RESERVED_HANDLES = frozenset(
     [
         "about",
@@ -88,6 +91,9 @@ RESERVED_HANDLES = frozenset(
 MINIMUM_AGE = 13
 BIO_MAX = 160
 DISPLAY_NAME_MAX = 50
+LINK_MAX = 200
+# Django's MinimumLengthValidator (AUTH_PASSWORD_VALIDATORS) at its default.
+PASSWORD_MIN = 8
 
 
 def clean_handle(raw: str) -> str:
@@ -107,7 +113,7 @@ def check_handle_available(handle: str, *, reserved_ok: bool = False) -> None:
             "handle", "handle_reserved", f"The handle '{handle}' is reserved."
         )
     if Account.objects.filter(handle__iexact=handle).exists():
-        raise DomainError.for_field("handle", "handle_taken", f"The handle '{handle}' is taken.")
+        raise Conflict.for_field("handle", "handle_taken", f"The handle '{handle}' is taken.")
 
 
 def clean_display_name(raw: str) -> str:
@@ -211,8 +217,10 @@ def clean_link(raw: str) -> str:
         URLValidator(schemes=["http", "https"])(link)
     except ValidationError:
         raise DomainError.for_field("link", "link_invalid", "Enter a valid web address.") from None
-    if len(link) > 200:
-        raise DomainError.for_field("link", "link_too_long", "A link is at most 200 characters.")
+    if len(link) > LINK_MAX:
+        raise DomainError.for_field(
+            "link", "link_too_long", f"A link is at most {LINK_MAX} characters."
+        )
     return link
 
 

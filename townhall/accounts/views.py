@@ -373,7 +373,7 @@ def team(request: HttpRequest, handle: str) -> HttpResponse:
 @login_required
 @require_POST
 @shows_domain_errors
-def team_invite(request: HttpRequest, handle: str) -> HttpResponse:
+def organisation_invite(request: HttpRequest, handle: str) -> HttpResponse:
     organisation = selectors.organisation_get(handle=handle)
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -396,10 +396,10 @@ def team_invite(request: HttpRequest, handle: str) -> HttpResponse:
 @login_required
 @require_POST
 @shows_domain_errors
-def team_change_role(request: HttpRequest, handle: str, member: str) -> HttpResponse:
+def member_change_role(request: HttpRequest, handle: str, member: str) -> HttpResponse:
     organisation = selectors.organisation_get(handle=handle)
     try:
-        membership = services.membership_change_role(
+        membership = services.member_change_role(
             organisation=organisation,
             actor=_me(request),
             member_handle=member,
@@ -416,12 +416,12 @@ def team_change_role(request: HttpRequest, handle: str, member: str) -> HttpResp
 @login_required
 @require_POST
 @shows_domain_errors
-def team_remove(request: HttpRequest, handle: str, member: str) -> HttpResponse:
+def member_remove(request: HttpRequest, handle: str, member: str) -> HttpResponse:
     organisation = selectors.organisation_get(handle=handle)
     me = _me(request)
     leaving = member.lower() == me.handle
     try:
-        services.membership_remove(organisation=organisation, actor=me, member_handle=member)
+        services.member_remove(organisation=organisation, actor=me, member_handle=member)
     except DomainError as error:
         return _team_action_failed(request, organisation, error)
     if leaving:
@@ -434,10 +434,10 @@ def team_remove(request: HttpRequest, handle: str, member: str) -> HttpResponse:
 @login_required
 @require_POST
 @shows_domain_errors
-def team_withdraw(request: HttpRequest, handle: str, invitation_id: int) -> HttpResponse:
+def invitation_withdraw(request: HttpRequest, handle: str, invitation_id: int) -> HttpResponse:
     organisation = selectors.organisation_get(handle=handle)
     try:
-        invitation = services.invitation_revoke(invitation_id=invitation_id, actor=_me(request))
+        invitation = services.invitation_withdraw(invitation_id=invitation_id, actor=_me(request))
     except DomainError as error:
         return _team_action_failed(request, organisation, error)
     messages.success(request, f"The invitation of @{invitation.invitee.handle} is withdrawn.")

@@ -6,7 +6,9 @@ import logging
 import math
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -34,9 +36,14 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
 
 
 def _field_name(loc: list[Any]) -> str:
-    # ninja's locations start with the parameter source ("body", "query", "path") and the
-    # schema argument's name; the client only cares about the field.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
+    # ninja's locations start with the parameter source ("body", "query", "path", "form",
+    # "file"; for a body, then the schema argument's name); the client only cares about the
+    # field. Only those leading parts go: a file field may be called "file".
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
+        source = parts.pop(0)
+        if source == "body" and parts and parts[0] == "payload":
+            parts.pop(0)
     return ".".join(parts) or "body"
 
 
@@ -90,6 +97,30 @@ def install_error_handlers(api: NinjaAPI) -> None:
             # A django-ninja throttle (townhall's own limits raise RateLimited).
             response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
         return response
+
+    @api.exception_handler(MultiPartParserError)
+    def multipart_invalid(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        # Django's parser raises it for a multipart Content-Type without a boundary, or a
+        # body that does not follow its boundary: bad input, not a fault of ours.
+        return respond(
+            request,
+            400,
+            error_body(
+                "multipart_invalid",
+                "The multipart/form-data body cannot be read: send it with the boundary that "
+                "its Content-Type names.",
+            ),
+        )
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django answers these 400 (413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE) outside
+        # the API; inside it they reached ``unexpected`` and became 500s.
+        if isinstance(exc, RequestDataTooBig):
+            return respond(
+                request, 413, error_body("request_too_large", "The request body is too large.")
+            )
+        return respond(request, 400, error_body("bad_request", str(exc) or "Bad request."))
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

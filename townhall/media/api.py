@@ -15,13 +15,15 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from ninja import File, Form, Router, Status, UploadedFile
+from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
 from townhall.accounts.selectors import account_get
+from townhall.accounts.validation import HANDLE_INPUT_RE
 from townhall.apikit.errors import error_body, error_responses
-from townhall.pagination import cursor_decode, page_limit
+from townhall.apikit.schemas import NO_NUL
+from townhall.pagination import PAGE_DEFAULT, PAGE_MAX, cursor_decode, page_limit
 
 from . import selectors, services, tus, uploads
 from .models import Video
@@ -33,6 +35,7 @@ from .selectors import (
     video_record_get_visible,
     video_records,
 )
+from .services import CAPTION_MAX
 
 router = Router(tags=["videos"])
 
@@ -40,7 +43,59 @@ router = Router(tags=["videos"])
 MULTIPART_SLACK = 64 * 1024
 
 
+# The rules of a page request, as declared and enforced: the API gives out cursors in this
+# alphabet (unpadded URL-safe base64), and a limit outside 1..PAGE_MAX is refused, not clamped.
+CURSOR = Query(
+    "",
+    max_length=200,
+    pattern="^[A-Za-z0-9_-]*$",
+    description="`next_cursor` of the previous page; empty for the first",
+)
+LIMIT = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}")
+# An organisation to post for, by handle, or empty to post as yourself.
+ORGANISATION_PATTERN = "^(" + HANDLE_INPUT_RE.pattern[1:-1] + ")?$"
+
+
+# The form fields of a simple upload (the same rules as a tus upload's metadata).
+CAPTION = Form("", max_length=CAPTION_MAX, pattern=NO_NUL)
+VISIBILITY = Form(Video.Visibility.PUBLIC)
+ORGANISATION = Form("", pattern=ORGANISATION_PATTERN)
+
+
 # --- tus ---------------------------------------------------------------------------------------
+
+
+def _header(name: str, schema: dict[str, Any], description: str, *, required: bool) -> Any:
+    return {
+        "in": "header",
+        "name": name,
+        "required": required,
+        "schema": schema,
+        "description": description,
+    }
+
+
+TUS_RESUMABLE = _header(
+    "Tus-Resumable",
+    {"type": "string", "enum": [tus.TUS_VERSION]},
+    f"The tus version the client speaks; another value, or none, is 412 "
+    f"`tus_version_unsupported`. This server speaks {tus.TUS_VERSION}.",
+    required=True,
+)
+# A header is text: declared as an integer, a fuzzer takes the text it sent for invalid.
+WHOLE_BYTES = {"type": "string", "pattern": "^[0-9]+$"}
+
+
+def tus_headers(*headers: dict[str, Any], body: bool = False) -> dict[str, Any]:
+    """The OpenAPI of a tus operation that django-ninja cannot infer from its signature: the
+    request headers it reads and, for one that takes bytes, the ``offset+octet-stream`` body."""
+    extra: dict[str, Any] = {"parameters": [TUS_RESUMABLE, *headers]}
+    if body:
+        extra["requestBody"] = {
+            "required": True,
+            "content": {tus.OFFSET_STREAM: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    return extra
 
 
 @router.api_operation(
@@ -48,6 +103,17 @@ MULTIPART_SLACK = 64 * 1024
     "/uploads/",
     auth=None,
     response={204: None, **error_responses(400)},
+    operation_id="upload_options",
+    openapi_extra={
+        "parameters": [
+            _header(
+                "Tus-Resumable",
+                {"type": "string"},
+                "Optional here: OPTIONS is how a client learns which versions there are.",
+                required=False,
+            )
+        ]
+    },
     summary="tus: what this server supports",
 )
 @decorate_view(tus.tus_protocol)
@@ -63,6 +129,16 @@ def tus_options(request: HttpRequest) -> HttpResponse:
         201: None,
         **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 460, 503),
     },
+    operation_id="upload_create",
+    openapi_extra=tus_headers(
+        _header(
+            "Upload-Length",
+            WHOLE_BYTES,
+            "The upload's size in bytes: 0 is refused as 422 `not_a_video`, more than "
+            "`Tus-Max-Size` (OPTIONS) or what is left of the daily quota as 413.",
+            required=True,
+        ),
+    ),
     summary="tus: create an upload (optionally with its first bytes)",
 )
 @decorate_view(tus.tus_protocol)
@@ -96,9 +172,10 @@ def tus_create(request: AuthedRequest) -> HttpResponse:
 @router.get(
     "/uploads/",
     response={200: UploadPageOut, **error_responses(400, 401, 503)},
+    operation_id="upload_list",
     summary="Your uploads in progress, newest first",
 )
-def upload_list(request: AuthedRequest, cursor: str = "", limit: int = 20) -> UploadPageOut:
+def upload_list(request: AuthedRequest, cursor: str = CURSOR, limit: int = LIMIT) -> UploadPageOut:
     """The uploads you started that are neither complete nor expired, also those for an
     organisation, with how far each has got (`offset` of `length` bytes, `percent`) and when it
     expires. Resume one at its tus `url` (HEAD, then PATCH from the offset); cancel it with
@@ -117,6 +194,8 @@ def upload_list(request: AuthedRequest, cursor: str = "", limit: int = 20) -> Up
     ["HEAD"],
     "/uploads/{upload_id}",
     response={200: None, **error_responses(401, 404, 410, 412)},
+    operation_id="upload_get",
+    openapi_extra=tus_headers(),
     summary="tus: how far an upload has got",
 )
 @decorate_view(tus.tus_protocol)
@@ -135,6 +214,16 @@ def tus_head(request: AuthedRequest, upload_id: str) -> HttpResponse:
         204: None,
         **error_responses(400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 460, 503),
     },
+    operation_id="upload_append",
+    openapi_extra=tus_headers(
+        _header(
+            "Upload-Offset",
+            WHOLE_BYTES,
+            "Where these bytes start: the upload's offset, as HEAD reports it (else 409).",
+            required=True,
+        ),
+        body=True,
+    ),
     summary="tus: append bytes at the upload's offset",
 )
 @decorate_view(tus.tus_protocol)
@@ -163,6 +252,8 @@ def tus_patch(request: AuthedRequest, upload_id: str) -> HttpResponse:
 @router.delete(
     "/uploads/{upload_id}",
     response={204: None, **error_responses(401, 403, 404, 412, 503)},
+    operation_id="upload_terminate",
+    openapi_extra=tus_headers(),
     summary="tus: terminate an upload",
 )
 @decorate_view(tus.tus_protocol)
@@ -187,7 +278,7 @@ def simple_upload_limit(run: Callable[..., HttpResponseBase]) -> Callable[..., H
     def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         declared = request.headers.get("Content-Length", "")
         limit = settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES
-        if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+        if declared.isascii() and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
             return JsonResponse(
                 error_body("upload_too_large", _too_large_message(limit)), status=413
             )
@@ -206,15 +297,16 @@ def _too_large_message(limit: int) -> str:
 @router.post(
     "/videos",
     response={201: VideoOut, **error_responses(400, 401, 403, 404, 413, 422, 503)},
+    operation_id="video_upload",
     summary="Upload a video in one multipart request (up to 100 MB by default)",
 )
 @decorate_view(simple_upload_limit)
 def video_upload(
     request: AuthedRequest,
     file: File[UploadedFile],
-    caption: Form[str] = "",
-    visibility: Form[str] = Video.Visibility.PUBLIC,
-    organisation: Form[str] = "",
+    caption: str = CAPTION,
+    visibility: Video.Visibility = VISIBILITY,
+    organisation: str = ORGANISATION,
 ) -> Status[VideoOut]:
     """For simple clients and the page's fallback; bigger files go through tus."""
     size = file.size or 0
@@ -247,6 +339,7 @@ def _video_out(record: VideoRecord) -> VideoOut:
     "/videos/{public_id}",
     auth=optional_auth,
     response={200: VideoOut, **error_responses(401, 404, 503)},
+    operation_id="video_get",
     summary="A video: its state, progress, caption and renditions",
 )
 def video_detail(request: HttpRequest, public_id: str) -> VideoOut:
@@ -259,10 +352,11 @@ def video_detail(request: HttpRequest, public_id: str) -> VideoOut:
     "/accounts/{handle}/videos",
     auth=optional_auth,
     response={200: VideoPageOut, **error_responses(400, 401, 404, 503)},
+    operation_id="video_list",
     summary="An account's videos, newest first",
 )
 def account_videos(
-    request: HttpRequest, handle: str, cursor: str = "", limit: int = 20
+    request: HttpRequest, handle: str, cursor: str = CURSOR, limit: int = LIMIT
 ) -> VideoPageOut:
     """Published public videos; the account itself (or its organisation's team) also sees
     its non-public and unfinished ones. Pass `next_cursor` back as `cursor` for the next page."""
@@ -278,6 +372,7 @@ def account_videos(
 @router.delete(
     "/videos/{public_id}",
     response={204: None, **error_responses(401, 403, 404)},
+    operation_id="video_delete",
     summary="Delete a video, its renditions and its original",
 )
 def video_delete(request: AuthedRequest, public_id: str) -> Status[None]:

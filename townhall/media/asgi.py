@@ -48,7 +48,7 @@ class TusBodyLimit:
             return
         limit = settings.TOWNHALL_TUS_MAX_CHUNK_BYTES
         declared = _header(scope, b"content-length")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
             await _refuse(send)
             return
         received = 0

@@ -21,7 +21,6 @@ from .jobs import heartbeat, job_claim, job_finish, job_heartbeat, work_folder_n
 from .models import MediaJob, Rendition, Video
 from .probe import MediaRejected, probe
 from .services import (
-    TRANSCODE_JOB,
     job_vault,
     original_delete,
     video_fail,
@@ -30,6 +29,7 @@ from .services import (
     video_set_progress,
 )
 from .sources import copy_to_file, file_chunks, original_reader
+from .tasks import TRANSCODE_JOB
 
 logger = logging.getLogger(__name__)
 

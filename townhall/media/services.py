@@ -22,8 +22,9 @@ from .sources import original_reader
 CAPTION_MAX = 2200
 
 
-# The background jobs of the media app, by the names a region's ``system_jobs`` allows them under.
-TRANSCODE_JOB = "media.transcode_video"
+# The background jobs of the media app, by the names a region's ``system_jobs`` allows them
+# under: transcoding is named after its task; expiring uploads is the worker's reaper
+# (``townhall worker``), no task, so its name is this one constant.
 EXPIRE_UPLOADS_JOB = "media.expire_uploads"
 
 

@@ -188,7 +188,8 @@ def options_headers(response: HttpResponse) -> HttpResponse:
 
 def int_header(request: HttpRequest, name: str) -> int:
     raw = request.headers.get(name, "")
-    if not raw.isdigit():
+    # ASCII digits only: "²" is a digit to isdigit() but not to int().
+    if not (raw.isascii() and raw.isdigit()):
         raise DomainError.for_field(
             name, "header_invalid", f"{name} must be given as a whole number of bytes."
         )
@@ -241,7 +242,7 @@ def check_offset_stream(request: HttpRequest) -> None:
 def declared_length(request: HttpRequest) -> int | None:
     """The body's ``Content-Length``, if the request declares one."""
     declared = request.headers.get("Content-Length", "")
-    return int(declared) if declared.isdigit() else None
+    return int(declared) if declared.isascii() and declared.isdigit() else None
 
 
 def check_part_size(declared: int | None, *, remaining: int) -> None:

@@ -6,7 +6,7 @@ app_name = "media"
 
 urlpatterns = [
     path("upload", views.upload, name="upload"),
-    path("upload/<str:upload_id>/cancel", views.upload_cancel, name="upload_cancel"),
+    path("upload/<str:upload_id>/cancel", views.upload_terminate, name="upload_terminate"),
     path("v/<str:public_id>", views.video_page, name="video"),
     # Before the files: no rendition is named "status".
     path("v/<str:public_id>/status", views.video_status, name="video_status"),

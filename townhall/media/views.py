@@ -110,7 +110,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return _upload_page(request, UploadForm(account=account))
     limit = settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES
     declared = request.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
         # Refused before the multipart parser writes it to temporary files (under WSGI, before
         # the body is read at all; under ASGI Django has read it before any view runs).
         return _upload_page(
@@ -145,7 +145,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @shows_domain_errors
-def upload_cancel(request: HttpRequest, upload_id: str) -> HttpResponse:
+def upload_terminate(request: HttpRequest, upload_id: str) -> HttpResponse:
     """Cancel one of the signed-in account's uploads in progress: its parts go, and what it
     sent still counts against the daily quota (a record of it is kept for that).
 
