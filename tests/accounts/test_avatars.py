@@ -114,3 +114,38 @@ def test_file_over_the_size_limit(person, settings):
     with pytest.raises(DomainError) as exc:
         avatar_set(account=person, actor=person, upload=upload(b"x" * 1001))
     assert exc.value.code == "avatar_too_large"
+
+
+def test_profile_save_keeps_nothing_when_the_avatar_is_refused(person):
+    from townhall.accounts.services import profile_save
+
+    before = (person.display_name, person.bio)
+    with pytest.raises(DomainError):
+        profile_save(
+            account=person,
+            actor=person,
+            display_name="Someone Else",
+            bio="A new bio",
+            link="",
+            avatar=upload(b"not an image"),
+        )
+    assert (person.display_name, person.bio) == before
+    person.refresh_from_db()
+    assert (person.display_name, person.bio) == before
+    assert not person.avatar
+
+
+def test_profile_save_saves_the_fields_and_the_avatar_together(person):
+    from townhall.accounts.services import profile_save
+
+    profile_save(
+        account=person,
+        actor=person,
+        display_name="Alice B",
+        bio="Hello",
+        link="",
+        avatar=upload(jpeg_with_exif()),
+    )
+    person.refresh_from_db()
+    assert (person.display_name, person.bio) == ("Alice B", "Hello")
+    assert person.avatar and default_storage.exists(str(person.avatar))

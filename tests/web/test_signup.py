@@ -56,10 +56,10 @@ def test_signed_in_people_are_sent_to_their_profile(client_as, person) -> None:
     assert response["Location"] == "/@alice"
 
 
-def assert_refused(response: Any, field: str, message: str) -> str:
-    # Every field's refusal is a 400: the service collects them all into one DomainError
-    # (409 is only for a sign-up that lost a race for the handle or address).
-    assert response.status_code == 400
+def assert_refused(response: Any, field: str, message: str, status: int = 400) -> str:
+    # A field's refusal is a 400 (the service collects them all into one DomainError), except a
+    # handle or address someone already has: 409, a conflict with what is stored.
+    assert response.status_code == status
     html = response.content.decode()
     assert f'id="id_{field}_error"' in html
     assert message in html
@@ -147,7 +147,9 @@ def test_several_refusals_at_once(client: Client) -> None:
 def test_a_duplicate_email_is_refused(client, make_person) -> None:
     make_person("first", email="newcomer@example.org")
     response = client.post("/signup", form())
-    assert_refused(response, "email", "An account with this e-mail address already exists.")
+    assert_refused(
+        response, "email", "An account with this e-mail address already exists.", status=409
+    )
 
 
 def test_sign_up_is_rate_limited(client: Client, settings) -> None:

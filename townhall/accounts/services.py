@@ -268,6 +268,34 @@ def avatar_set(*, account: Account, actor: Account, upload: object) -> Account:
     return account
 
 
+def profile_save(
+    *,
+    account: Account,
+    actor: Account,
+    display_name: str,
+    bio: str,
+    link: str,
+    avatar: object | None = None,
+) -> Account:
+    """The profile page's save: the fields and, if one came, the avatar, together or neither.
+
+    One transaction, so that a refused avatar does not leave the other fields half-saved; the
+    avatar goes last because its file is written before its row (and removed if that fails).
+    On a refusal ``account`` is read again, so that the caller shows what is stored.
+    """
+    try:
+        with transaction.atomic():
+            profile_update(
+                account=account, actor=actor, display_name=display_name, bio=bio, link=link
+            )
+            if avatar:
+                avatar_set(account=account, actor=actor, upload=avatar)
+    except DomainError:
+        account.refresh_from_db()
+        raise
+    return account
+
+
 # --- API tokens -------------------------------------------------------------------------------
 
 

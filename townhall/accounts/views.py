@@ -14,7 +14,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -139,28 +138,6 @@ def _profile_form(account: Account) -> ProfileForm:
     )
 
 
-def _save_profile(request: HttpRequest, account: Account, form: ProfileForm) -> None:
-    """Change the profile and the avatar together, or neither."""
-    data = form.cleaned_data
-    actor = _me(request)
-    # One transaction, so that a refused avatar does not leave the other fields half-saved; the
-    # avatar goes last because its file is written before its row (and removed if that fails).
-    try:
-        with transaction.atomic():
-            services.profile_update(
-                account=account,
-                actor=actor,
-                display_name=data["display_name"],
-                bio=data["bio"],
-                link=data["link"],
-            )
-            if data["avatar"]:
-                services.avatar_set(account=account, actor=actor, upload=data["avatar"])
-    except DomainError:
-        account.refresh_from_db()
-        raise
-
-
 def _edit_profile(
     request: HttpRequest,
     account: Account,
@@ -175,7 +152,15 @@ def _edit_profile(
     if not form.is_valid():
         return render(request, template, {**context, "form": form}, status=400)
     try:
-        _save_profile(request, account, form)
+        data = form.cleaned_data
+        services.profile_save(
+            account=account,
+            actor=_me(request),
+            display_name=data["display_name"],
+            bio=data["bio"],
+            link=data["link"],
+            avatar=data["avatar"],
+        )
     except DomainError as error:
         return form_failed(request, error, form, template, context)
     messages.success(request, "The profile is saved.")
