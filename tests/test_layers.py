@@ -87,6 +87,18 @@ def test_the_unchanged_copy_keeps_every_contract(tmp_path):
             "pages",
             "townhall.media.services -> townhall.accounts.views",
         ),
+        (
+            "townhall.audit.signing",
+            "from townhall.audit import log  # noqa",
+            "acyclic",
+            "No cycles are allowed in townhall.audit",
+        ),
+        (
+            "townhall.accounts.models",
+            "from townhall.accounts import services  # noqa",
+            "acyclic",
+            "No cycles are allowed in townhall.accounts",
+        ),
     ],
 )
 def test_a_wrong_way_import_breaks_its_contract(tmp_path, module, line, contract, expected):
