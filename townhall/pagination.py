@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Model, Q, QuerySet
@@ -54,11 +54,6 @@ def cursor_decode(cursor: str) -> Position | None:
         ) from None
 
 
-def page_limit(limit: int) -> int:
-    """``limit`` clamped to 1..PAGE_MAX."""
-    return max(1, min(limit, PAGE_MAX))
-
-
 @dataclass(frozen=True)
 class Page[T]:
     """One page of a list: its items, and the position after the last when there is more."""
@@ -69,9 +64,6 @@ class Page[T]:
     @property
     def next_cursor(self) -> str | None:
         return cursor_encode(*self.after) if self.after is not None else None
-
-    def map[U](self, convert: Callable[[T], U]) -> Page[U]:
-        return Page(items=[convert(item) for item in self.items], after=self.after)
 
 
 def newest_first[M: Model](rows: QuerySet[M], *, after: Position | None, limit: int) -> Page[M]:

@@ -67,10 +67,8 @@ def can_post_for(account: Account, owner: Account) -> bool:
 
 def can_delete_video(actor: Account, owner: Account) -> bool:
     """People delete their own videos; an organisation's owners and admins delete its videos
-    (an editor posts but does not delete)."""
-    if actor.pk == owner.pk:
-        return True
-    return can_manage_team(organisation_role(owner, actor))
+    (an editor posts but does not delete): the same rule as editing the profile."""
+    return can_edit_profile(actor, owner)
 
 
 def can_see_team_records(role: str | None) -> bool:
@@ -93,10 +91,8 @@ def can_manage_member(actor_role: str | None, member_role: str) -> bool:
 
 def can_grant_role(actor_role: str | None, role: str) -> bool:
     """Whether ``actor_role`` may give ``role`` (by invitation or by a change of role): only
-    owners make owners."""
-    if not can_manage_team(actor_role):
-        return False
-    return actor_role == Role.OWNER or role != Role.OWNER
+    owners make owners (the rule of ``can_manage_member``: only owners deal with the owner role)."""
+    return can_manage_member(actor_role, role)
 
 
 def can_edit_profile(actor: Account | None, account: Account) -> bool:

@@ -23,11 +23,10 @@ from townhall.accounts.selectors import account_get
 from townhall.accounts.validation import HANDLE_INPUT_RE
 from townhall.apikit.errors import error_body, error_responses
 from townhall.apikit.schemas import NO_NUL
-from townhall.pagination import PAGE_DEFAULT, PAGE_MAX, cursor_decode, page_limit
+from townhall.pagination import PAGE_DEFAULT, PAGE_MAX, cursor_decode
 
 from . import selectors, services, tus, uploads
 from .models import Video
-from .records import VideoRecord
 from .schemas import UploadOut, UploadPageOut, VideoOut, VideoPageOut, upload_url
 from .selectors import (
     video_get_visible,
@@ -38,9 +37,6 @@ from .selectors import (
 from .services import CAPTION_MAX
 
 router = Router(tags=["videos"])
-
-# Multipart framing around the file of a simple upload (boundaries, the other fields).
-MULTIPART_SLACK = 64 * 1024
 
 
 # The rules of a page request, as declared and enforced: the API gives out cursors in this
@@ -183,7 +179,7 @@ def upload_list(request: AuthedRequest, cursor: str = CURSOR, limit: int = LIMIT
     are not listed. A tus GET on this path is not part of the protocol, so this needs no
     `Tus-Resumable`. Pass `next_cursor` back as `cursor` for the next page."""
     page = selectors.upload_list_in_progress(
-        uploader=request.auth, after=cursor_decode(cursor), limit=page_limit(limit)
+        uploader=request.auth, after=cursor_decode(cursor), limit=limit
     )
     return UploadPageOut(
         items=[UploadOut.from_upload(u) for u in page.items], next_cursor=page.next_cursor
@@ -276,9 +272,8 @@ def simple_upload_limit(run: Callable[..., HttpResponseBase]) -> Callable[..., H
 
     @wraps(run)
     def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
-        declared = request.headers.get("Content-Length", "")
-        limit = settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES
-        if declared.isascii() and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+        if uploads.simple_upload_declared_too_large(tus.declared_length(request)):
+            limit = settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES
             return JsonResponse(
                 error_body("upload_too_large", _too_large_message(limit)), status=413
             )
@@ -325,14 +320,10 @@ def video_upload(
     )
     video.refresh_from_db()
     record = video_records(owner=video.owner, viewer=request.auth, videos=[video])[0]
-    return Status(201, _video_out(record))
+    return Status(201, VideoOut.from_record(record))
 
 
 # --- Reading and deleting videos ---------------------------------------------------------------
-
-
-def _video_out(record: VideoRecord) -> VideoOut:
-    return VideoOut.from_record(record)
 
 
 @router.get(
@@ -345,7 +336,9 @@ def _video_out(record: VideoRecord) -> VideoOut:
 def video_detail(request: HttpRequest, public_id: str) -> VideoOut:
     """Followers-only and private videos, and those not yet published, are 404 for anyone but
     their owner (or the owning organisation's team)."""
-    return _video_out(video_record_get_visible(public_id=public_id, viewer=viewer_of(request)))
+    return VideoOut.from_record(
+        video_record_get_visible(public_id=public_id, viewer=viewer_of(request))
+    )
 
 
 @router.get(
@@ -364,9 +357,11 @@ def account_videos(
         viewer=viewer_of(request),
         owner=account_get(handle=handle),
         after=cursor_decode(cursor),
-        limit=page_limit(limit),
+        limit=limit,
     )
-    return VideoPageOut(items=[_video_out(r) for r in page.items], next_cursor=page.next_cursor)
+    return VideoPageOut(
+        items=[VideoOut.from_record(r) for r in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.delete(

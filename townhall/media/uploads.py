@@ -405,6 +405,18 @@ def uploads_expire_all() -> int:
     return done
 
 
+# Multipart framing around the file of a simple upload (boundaries, the other fields).
+MULTIPART_SLACK = 64 * 1024
+
+
+def simple_upload_declared_too_large(declared: int | None) -> bool:
+    """Whether a simple upload's declared body (its ``Content-Length``) is bigger than any
+    allowed file with its multipart framing: refused before the parser writes it to temporary
+    files (under WSGI before it is read at all; under ASGI Django has read it)."""
+    limit = settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES
+    return declared is not None and declared > limit + MULTIPART_SLACK
+
+
 def video_upload_simple(
     *,
     uploader: Account,

@@ -32,8 +32,6 @@ from .models import Rendition, Video
 from .selectors import video_acted_for, video_get_visible, video_record_get_visible
 from .services import CAPTION_MAX
 
-# Multipart framing around the file (boundaries and the other fields), as the API allows.
-MULTIPART_SLACK = 64 * 1024
 STATUS_POLL_MS = 2000
 # Uploads in progress listed on the upload page; GET /api/v1/uploads/ pages through all of them.
 UPLOADS_SHOWN = 20
@@ -109,10 +107,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _upload_page(request, UploadForm(account=account))
     limit = settings.TOWNHALL_SIMPLE_UPLOAD_MAX_BYTES
-    declared = request.headers.get("Content-Length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
-        # Refused before the multipart parser writes it to temporary files (under WSGI, before
-        # the body is read at all; under ASGI Django has read it before any view runs).
+    if uploads.simple_upload_declared_too_large(tus.declared_length(request)):
         return _upload_page(
             request, UploadForm(account=account), status=413, problem=_too_large(limit)
         )
