@@ -8,6 +8,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # Anything else under the API answers in the API's error shape, not with an HTML page.
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    path("", include("townhall.social.urls")),
+    path("", include("townhall.notifications.urls")),
     path("", include("townhall.media.urls")),
     path("", include("townhall.accounts.urls")),
     path("", include("townhall.web.urls")),

@@ -18,7 +18,7 @@ from townhall.accounts.services import (
     token_create,
 )
 from townhall.media.models import Video
-from townhall.media.views import caption_html
+from townhall.social.markup import text_html as caption_html
 
 from ..conftest import ApiClient
 from .tus import NOTHING, create, leftovers, metadata, tus
@@ -92,7 +92,7 @@ def test_upload_without_javascript_posts_the_file_and_opens_the_video(
     assert f'poster="/v/{video.public_id}/poster.jpg"' in html
     assert f"/v/{video.public_id}/hls/master.m3u8" in html
     assert "Hello &lt;b&gt;there&lt;/b&gt;" in html
-    assert '<span class="hashtag">#first</span>' in html
+    assert '<a href="/tag/first" class="hashtag">#first</a>' in html
     assert page["Cache-Control"] == "private, no-store"
 
 
@@ -303,7 +303,7 @@ def test_public_video_page_for_anyone_with_escaped_caption_and_mention_links(
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert '<a href="/@bobby" class="mention">@bobby</a>' in html
     assert "@nobody_here" in html and 'href="/@nobody_here"' not in html
-    assert '<span class="hashtag">#Town</span>' in html
+    assert '<a href="/tag/town" class="hashtag">#Town</a>' in html
     assert f'href="/@{person.handle}"' in html
     assert "Cache-Control" not in page or "no-store" not in page["Cache-Control"]
 
@@ -312,7 +312,7 @@ def test_caption_html_escapes_everything_but_its_own_links() -> None:
     html = caption_html('<i>hi</i> @ann. "#tag" @ann&co', ["ann"])
     assert html == (
         '&lt;i&gt;hi&lt;/i&gt; <a href="/@ann" class="mention">@ann</a>. '
-        '&quot;<span class="hashtag">#tag</span>&quot; '
+        '&quot;<a href="/tag/tag" class="hashtag">#tag</a>&quot; '
         '<a href="/@ann" class="mention">@ann</a>&amp;co'
     )
 

@@ -27,10 +27,13 @@ def rate_key(key: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
-def check_rate(scope: str, key: str) -> None:
-    """Count one attempt for ``key`` in ``scope``; refuse once the limit is reached."""
-    limit = settings.TOWNHALL_AUTH_RATE
-    window = settings.TOWNHALL_AUTH_RATE_WINDOW
+def check_rate(
+    scope: str, key: str, *, limit: int | None = None, window: int | None = None
+) -> None:
+    """Count one attempt for ``key`` in ``scope``; refuse once ``limit`` attempts were made in
+    the window of ``window`` seconds (the log-in and sign-up limit unless given)."""
+    limit = settings.TOWNHALL_AUTH_RATE if limit is None else limit
+    window = settings.TOWNHALL_AUTH_RATE_WINDOW if window is None else window
     cache_key = "rate:" + scope + ":" + rate_key(key)
     ends_key = cache_key + ":ends"
     now = time.time()

@@ -31,7 +31,6 @@ urlpatterns = [
         {"answer": "decline"},
         name="invitation_decline",
     ),
-    path("@<str:handle>", views.profile, name="profile"),
     path("@<str:handle>/edit", views.organisation_edit, name="organisation_edit"),
     path("@<str:handle>/team", views.team, name="team"),
     path("@<str:handle>/team/invite", views.organisation_invite, name="organisation_invite"),

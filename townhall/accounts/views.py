@@ -62,7 +62,7 @@ def _me(request: HttpRequest) -> Account:
 @shows_domain_errors
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("accounts:profile", handle=_me(request).handle)
+        return redirect("social:profile", handle=_me(request).handle)
     if request.method != "POST":
         return render(request, "accounts/signup.html", {"form": SignUpForm()})
     form = SignUpForm(request.POST)
@@ -74,7 +74,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return form_failed(request, error, form, "accounts/signup.html", {})
     auth_login(request, account, backend=BACKEND)
     messages.success(request, f"Welcome, @{account.handle}. Your account is ready.")
-    return redirect("accounts:profile", handle=account.handle)
+    return redirect("social:profile", handle=account.handle)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -108,28 +108,7 @@ def logout(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
-# --- Profiles ---------------------------------------------------------------------------------
-
-
-@require_safe
-@shows_domain_errors
-def profile(request: HttpRequest, handle: str) -> HttpResponse:
-    account = selectors.account_get(handle=handle)
-    if handle != account.handle:
-        return redirect("accounts:profile", handle=account.handle, permanent=True)
-    viewer = request.user if isinstance(request.user, Account) else None
-    context = {
-        "account": account,
-        "is_me": viewer is not None and viewer.pk == account.pk,
-        # A person edits their own profile under settings; this is the organisation's form.
-        "can_edit": account.is_organisation and roles.can_edit_profile(viewer, account),
-        "memberships": (
-            selectors.organisation_list_for(account=account)
-            if viewer is not None and viewer.pk == account.pk
-            else []
-        ),
-    }
-    return render(request, "accounts/profile.html", context)
+# --- Profile settings ------------------------------------------------------------------------
 
 
 def _profile_form(account: Account) -> ProfileForm:
@@ -176,7 +155,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
         request,
         me,
         "accounts/settings_profile.html",
-        resolve_url("accounts:profile", handle=me.handle),
+        resolve_url("social:profile", handle=me.handle),
         {"region": region_get(me.home_region)},
     )
 
@@ -292,7 +271,7 @@ def organisation_edit(request: HttpRequest, handle: str) -> HttpResponse:
         request,
         organisation,
         "accounts/organisation_edit.html",
-        resolve_url("accounts:profile", handle=organisation.handle),
+        resolve_url("social:profile", handle=organisation.handle),
     )
 
 
@@ -411,7 +390,7 @@ def member_remove(request: HttpRequest, handle: str, member: str) -> HttpRespons
         return _team_action_failed(request, organisation, error)
     if leaving:
         messages.success(request, f"You have left @{organisation.handle}.")
-        return redirect("accounts:profile", handle=organisation.handle)
+        return redirect("social:profile", handle=organisation.handle)
     messages.success(request, f"@{member.lower()} is no longer on the team.")
     return redirect("accounts:team", handle=organisation.handle)
 

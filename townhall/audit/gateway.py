@@ -106,6 +106,19 @@ def team_rule_register(rule: TeamRule) -> None:
     _team_rule = rule
 
 
+# Whether account ``viewer_id`` follows account ``subject_id`` with an approved follow, and so may
+# read what the subject shares with its followers (followers-only videos). The social app owns
+# follows and registers its rule at start-up; until it has, no follower reads anything.
+type AudienceRule = Callable[[int, int], bool]
+_audience_rule: AudienceRule | None = None
+
+
+def audience_rule_register(rule: AudienceRule) -> None:
+    """Say how to tell an approved follower of an account (the social app, once)."""
+    global _audience_rule
+    _audience_rule = rule
+
+
 class Purpose(StrEnum):
     SERVICE_DELIVERY = "service_delivery"
     SUPPORT_REQUEST = "support_request"
@@ -119,6 +132,7 @@ class ActorKind(StrEnum):
     SELF = "self"
     STAFF = "staff"
     SYSTEM = "system"
+    FOLLOWER = "follower"
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,12 @@ class Actor:
     @classmethod
     def staff(cls, account: Person) -> Actor:
         return cls(ActorKind.STAFF, account=account)
+
+    @classmethod
+    def follower(cls, account: Person) -> Actor:
+        """An approved follower reading what the account shares with its followers; logged in
+        the account's access log, like every access by someone other than the account."""
+        return cls(ActorKind.FOLLOWER, account=account)
 
     @classmethod
     def system(cls, job: str) -> Actor:
@@ -250,6 +270,16 @@ def _check(actor: Actor, subject: Subject, region: Region, purpose: str, referen
                 "never allowed by the operator's policy.",
             )
         return
+    if actor.kind is ActorKind.FOLLOWER:
+        if (
+            actor.account is None
+            or _audience_rule is None
+            or not _audience_rule(int(subject.pk), int(actor.account.pk))
+        ):
+            raise Forbidden(
+                "not_a_follower", "Only an approved follower reads what is shared with followers."
+            )
+        return
     if region.system_jobs is not None and actor.job not in region.system_jobs:
         raise Forbidden(
             "job_not_allowed",
@@ -315,6 +345,14 @@ def own_vault(account: Subject, *, acting: Person) -> Vault:
     act as the account: they open the vault with ``Actor.system`` and are logged.
     """
     return open_vault(subject=account, actor=Actor.itself(acting), purpose=Purpose.SERVICE_DELIVERY)
+
+
+def follower_vault(account: Subject, *, follower: Person) -> Vault:
+    """The vault of ``account`` opened by an approved follower, to play what it shared with its
+    followers. The access is logged in the account's access log; anyone else is refused."""
+    return open_vault(
+        subject=account, actor=Actor.follower(follower), purpose=Purpose.SERVICE_DELIVERY
+    )
 
 
 def own_vault_provisioned(account: Subject, *, acting: Person) -> Vault:

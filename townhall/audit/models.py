@@ -23,6 +23,7 @@ class AccessLogEntry(models.Model):
         SELF = "self", "The user themself"
         STAFF = "staff", "Staff"
         SYSTEM = "system", "System job"
+        FOLLOWER = "follower", "An approved follower"
 
     class Outcome(models.TextChoices):
         GRANTED = "granted", "Granted"

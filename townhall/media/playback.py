@@ -46,7 +46,7 @@ from townhall.errors import NotFound
 from townhall.regions.selectors import storage_for
 
 from .models import Rendition, Video
-from .services import owner_vault
+from .services import reader_vault
 
 # Public files never change under their name (a new upload is a new video with a new id).
 PUBLIC_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
@@ -192,8 +192,9 @@ def _open(video: Video, rendition: Rendition, viewer: Account | None) -> IO[byte
     if rendition.sealed:
         if viewer is None:
             raise NotFound("video_not_found", "No such video.")
-        # The owner plays its own video; a team member plays the organisation's, acting for it.
-        return owner_vault(video.owner, acting=viewer).open_file(rendition.storage_name)
+        # The owner plays its own video, a team member the organisation's, acting for it; an
+        # approved follower a followers-only one, logged in the owner's access log.
+        return reader_vault(video.owner, viewer=viewer).open_file(rendition.storage_name)
     return storage_for("videos").open(rendition.storage_name, "rb")
 
 

@@ -15,14 +15,16 @@ from django.utils import timezone
 
 from townhall.accounts.models import Account
 from townhall.accounts.roles import acts_for, organisations_acted_for
+from townhall.accounts.visibility import hidden_from
 from townhall.audit.gateway import Vault, own_vault
 from townhall.errors import NotFound
 from townhall.pagination import Page, Position, newest_first
 
+from .audience import followed_by
 from .captions import caption_tags_of
 from .models import MediaJob, Upload, Video, VideoText
 from .records import UploadInfo, UploadInProgress, UploadMeta, VideoRecord
-from .services import owner_vault
+from .services import reader_vault
 from .tus import UploadGone
 
 # The daily quota counts the uploads begun this long before a new one.
@@ -32,15 +34,21 @@ QUOTA_WINDOW = dt.timedelta(hours=24)
 def _reaches_audience(viewer: Account | None) -> Q:
     """The videos that reach ``viewer`` as audience, not as someone acting for the owner.
 
-    Public, published videos of an active account reach everyone. Followers-only videos will
-    also reach the owner's followers here, and only here, once the social issue adds follows;
-    until then a followers-only video is as private as a private one.
+    Public, published videos of an active account reach everyone; followers-only ones also
+    reach the owner's approved followers (``audience.followed_by``, the social app's rule).
+    Nothing of an account hidden from the viewer (a block, either way) reaches it.
     """
-    return Q(
-        visibility=Video.Visibility.PUBLIC,
-        state=Video.State.PUBLISHED,
-        owner__is_active=True,
-    )
+    published = Q(state=Video.State.PUBLISHED, owner__is_active=True)
+    reaches = Q(visibility=Video.Visibility.PUBLIC)
+    if viewer is not None:
+        followed = followed_by(viewer)
+        if followed is not None:
+            reaches |= Q(visibility=Video.Visibility.FOLLOWERS, owner_id__in=followed)
+    audience = published & reaches
+    hidden = hidden_from(viewer)
+    if hidden is not None:
+        audience &= ~Q(owner_id__in=hidden)
+    return audience
 
 
 def _acted_for_by(viewer: Account | None) -> Q:
@@ -54,10 +62,11 @@ def _acted_for_by(viewer: Account | None) -> Q:
 def video_list_visible(*, viewer: Account | None, owner: Account | None = None) -> QuerySet[Video]:
     """The videos ``viewer`` (None: anonymous) may see and play, of ``owner`` or of everyone.
 
-    Public, published videos of an active account are for everyone. Followers-only and private
-    videos, and any video not yet published (or failed), are for the owner and, when the owner
-    is an organisation, any member of its team. One query, whoever the viewer is: the team rule
-    is a subquery, never a query per video.
+    Public, published videos of an active account are for everyone, followers-only ones for the
+    owner's approved followers too, and neither for an account hidden from the owner (a block).
+    Private videos, and any video not yet published (or failed), are for the owner and, when
+    the owner is an organisation, any member of its team. One query, whoever the viewer is:
+    the team, follow and block rules are subqueries, never a query per video.
     """
     videos = Video.objects.select_related("owner")
     if owner is not None:
@@ -92,8 +101,8 @@ def captions_open(
     """The captions of ``owner``'s ``videos`` as ``viewer`` reads them, by video pk: stored in
     clear for public videos, decrypted in one pass (one vault, one query) for the others.
 
-    Only who acts for the owner gets this far with a non-public video (``video_list_visible``);
-    for anyone else the gateway refuses the vault.
+    Only who acts for the owner, or an approved follower for a followers-only video, gets this
+    far with a non-public video (``video_list_visible``); the gateway refuses anyone else.
     """
     captions = {video.pk: video.caption for video in videos if video.is_public}
     sealed = [video.pk for video in videos if not video.is_public]
@@ -101,7 +110,7 @@ def captions_open(
         return captions
     if viewer is None:
         raise NotFound("video_not_found", "No such video.")
-    vault = owner_vault(owner, acting=viewer)
+    vault = reader_vault(owner, viewer=viewer)
     opened = {
         text.video_id: str(vault.open(text, "caption"))
         for text in vault.rows(VideoText).filter(video_id__in=sealed)

@@ -8,9 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from townhall.accounts.models import Account
-from townhall.accounts.roles import can_delete_video, can_post_for
+from townhall.accounts.roles import acts_for, can_delete_video, can_post_for
 from townhall.accounts.services import organisation_action_record
-from townhall.audit.gateway import Actor, Purpose, Vault, open_vault, own_vault_provisioned
+from townhall.audit.gateway import (
+    Actor,
+    Purpose,
+    Vault,
+    follower_vault,
+    open_vault,
+    own_vault_provisioned,
+)
 from townhall.errors import DomainError, Forbidden
 from townhall.regions.selectors import storage_for, storage_walk
 
@@ -32,6 +39,15 @@ def owner_vault(owner: Account, *, acting: Account) -> Vault:
     """The vault of the account a video belongs to, opened by ``acting``: the owner itself or,
     for an organisation, a member of its team (organisations get a data key on first use)."""
     return own_vault_provisioned(owner, acting=acting)
+
+
+def reader_vault(owner: Account, *, viewer: Account) -> Vault:
+    """The owner's vault opened to read a non-public video for ``viewer``: as the owner (or its
+    team), or as an approved follower of a followers-only one (logged in the owner's access
+    log). The gateway refuses anyone else."""
+    if acts_for(viewer, owner):
+        return owner_vault(owner, acting=viewer)
+    return follower_vault(owner, follower=viewer)
 
 
 def job_vault(owner: Account, *, job: str) -> Vault:

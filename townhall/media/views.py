@@ -1,4 +1,5 @@
-"""The video pages: the upload page, a video's page, its files, and its processing status.
+"""The upload page, a video's files, and its processing status (the video's own page is the
+social app's: it shows likes and comments).
 
 Views are thin: the upload goes through ``townhall.media.uploads`` (the same service the API's
 simple upload calls), playback through ``townhall.media.playback``. A video someone may not see
@@ -15,9 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from townhall.accounts.models import Account
@@ -27,12 +25,10 @@ from townhall.web.forms import add_domain_error
 from townhall.web.pages import error_page, shows_domain_errors, with_error_headers
 
 from . import playback, selectors, tus, uploads
-from .captions import TAG_OR_MENTION_RE, mention_handle
-from .models import Rendition, Video
-from .selectors import video_acted_for, video_get_visible, video_record_get_visible
+from .models import Video
+from .selectors import video_get_visible
 from .services import CAPTION_MAX
 
-STATUS_POLL_MS = 2000
 # Uploads in progress listed on the upload page; GET /api/v1/uploads/ pages through all of them.
 UPLOADS_SHOWN = 20
 
@@ -134,7 +130,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         add_domain_error(form, error, aliases={"Upload-Metadata": "caption"})
         status = error.status if error.status >= 400 else 400
         return with_error_headers(_upload_page(request, form, status=status), error)
-    return redirect("media:video", public_id=video.public_id)
+    return redirect("social:video", public_id=video.public_id)
 
 
 @login_required
@@ -166,63 +162,7 @@ def _too_large(limit: int) -> str:
     )
 
 
-# --- A video's page ---------------------------------------------------------------------------
-
-
-def caption_html(caption: str, mentions: list[str]) -> SafeString:
-    """The caption, escaped, with mentions of existing accounts linked to their profiles.
-
-    Hashtags are marked up but not linked: there is no hashtag page yet (the search issue).
-    """
-    known = {handle.lower() for handle in mentions}
-    parts: list[str] = []
-    last = 0
-    for match in TAG_OR_MENTION_RE.finditer(caption):
-        parts.append(escape(caption[last : match.start()]))
-        tag, handle = match.group(1), match.group(2)
-        if tag is not None:
-            parts.append(format_html('<span class="hashtag">#{}</span>', tag))
-            last = match.end()
-            continue
-        clean = mention_handle(handle)
-        if clean.lower() in known:
-            url = reverse("accounts:profile", kwargs={"handle": clean.lower()})
-            parts.append(format_html('<a href="{}" class="mention">@{}</a>', url, clean))
-            last = match.start() + 1 + len(clean)
-        else:
-            parts.append(escape(match.group(0)))
-            last = match.end()
-    parts.append(escape(caption[last:]))
-    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
-
-
-@require_safe
-@shows_domain_errors
-def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
-    viewer = _viewer(request)
-    record = video_record_get_visible(public_id=public_id, viewer=viewer)
-    video = record.video
-    renditions = list(video.renditions.all())
-    mp4s = sorted(
-        (r for r in renditions if r.kind == Rendition.Kind.MP4),
-        key=lambda r: min(r.width or 0, r.height or 0),
-        reverse=True,
-    )
-    names = {r.name for r in renditions}
-    context = {
-        "video": video,
-        "owner": video.owner,
-        "manages": video_acted_for(video, viewer),
-        "mp4s": mp4s,
-        "has_poster": "poster.jpg" in names,
-        "has_hls": "hls/master.m3u8" in names,
-        "caption": caption_html(record.caption, record.mentions),
-        "poll_ms": STATUS_POLL_MS,
-    }
-    response = render(request, "media/video.html", context)
-    if not video.is_public:
-        response["Cache-Control"] = playback.PRIVATE_CACHE_CONTROL
-    return response
+# --- A video's files and status -------------------------------------------------------------
 
 
 @require_safe

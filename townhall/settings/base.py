@@ -153,7 +153,9 @@ INSTALLED_APPS = [
     "townhall.regions",
     "townhall.accountdata",
     "townhall.audit",
+    "townhall.notifications",
     "townhall.media",
+    "townhall.social",
     "townhall.api",
     "townhall.web",
     "townhall.apps.AdminConfig",
@@ -165,6 +167,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "ninja",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +178,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "townhall.api.middleware.ApiMethodNotAllowed",
@@ -288,6 +292,17 @@ TOWNHALL_AVATAR_SIZE = 400
 # Sign-up and log-in attempts per client address and per account within the window.
 TOWNHALL_AUTH_RATE = int(env("TOWNHALL_AUTH_RATE", "10"))
 TOWNHALL_AUTH_RATE_WINDOW = int(env("TOWNHALL_AUTH_RATE_WINDOW", "300"))
+# Social actions per account (or per client, signed out): at most N in a window of S seconds,
+# as "N/S". A burst beyond gets 429 with Retry-After.
+TOWNHALL_SOCIAL_RATES = {
+    action: env(f"TOWNHALL_RATE_{action.upper()}", default)
+    for action, default in {
+        "follow": "30/60",
+        "like": "60/60",
+        "comment": "10/60",
+        "share": "30/60",
+    }.items()
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = max(2 * 1024 * 1024, TOWNHALL_TUS_MAX_CHUNK_BYTES)
 

@@ -1,0 +1,1 @@
+"""The social graph: follows, blocks, mutes, likes, comments, shares, views, hashtags, search."""

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "social"
+
+urlpatterns = [
+    path("@<str:handle>", views.profile, name="profile"),
+    path("v/<str:public_id>", views.video_page, name="video"),
+    path("tag/<str:tag>", views.hashtag, name="hashtag"),
+]
