@@ -10,6 +10,8 @@ from townhall.accounts.api_my_data import router as my_data_router
 from townhall.accounts.api_organisations import router as organisations_router
 from townhall.apikit.errors import error_body, install_error_handlers
 from townhall.media.api import router as media_router
+from townhall.notifications.api import router as notifications_router
+from townhall.social.api import router as social_router
 
 from .openapi import DocumentedAPI
 
@@ -41,3 +43,5 @@ api.add_router("", accounts_router)
 api.add_router("", organisations_router)
 api.add_router("", my_data_router)
 api.add_router("", media_router)
+api.add_router("", social_router)
+api.add_router("", notifications_router)

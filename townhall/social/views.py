@@ -83,7 +83,13 @@ def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
-# --- Hashtags ---------------------------------------------------------------------------------
+# --- Follows, blocks, mutes ------------------------------------------------------------------
+
+
+# --- Likes, comments, shares -----------------------------------------------------------------
+
+
+# --- Views, watch history, hashtags, search ---------------------------------------------------
 
 
 @require_safe
