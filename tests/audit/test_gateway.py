@@ -185,3 +185,42 @@ def test_purposes_are_the_fixed_list():
 def test_region_policy_is_read_from_configuration():
     assert settings.TOWNHALL_REGIONS["uk"].deny_jurisdictions == frozenset()
     assert settings.TOWNHALL_REGIONS["uk"].system_jobs is None
+
+
+def test_an_approved_follower_reads_what_is_shared_with_followers_and_is_logged(
+    person, make_person
+):
+    from townhall.audit.gateway import follower_vault
+    from townhall.social.models import Follow
+
+    fan = make_person("fan")
+    Follow.objects.create(follower=fan, followee=person, state=Follow.State.APPROVED)
+    vault = follower_vault(person, follower=fan)
+    assert vault.subject.pk == person.pk
+    assert log_of(person) == [("follower", "service_delivery", "", "granted")]
+    assert access_log_for_account(account_id=person.pk)[0].actor_id == fan.pk
+
+
+@pytest.mark.parametrize("state", [None, "pending"])
+def test_anyone_but_an_approved_follower_is_refused_as_one_and_logged(person, make_person, state):
+    from townhall.audit.gateway import follower_vault
+    from townhall.social.models import Follow
+
+    stranger = make_person("stranger")
+    if state is not None:
+        Follow.objects.create(follower=stranger, followee=person, state=state)
+    with pytest.raises(Forbidden) as exc:
+        follower_vault(person, follower=stranger)
+    assert exc.value.code == "not_a_follower"
+    assert log_of(person) == [("follower", "service_delivery", "", "refused")]
+
+
+def test_a_follower_the_account_blocked_reads_nothing(person, make_person):
+    from townhall.audit.gateway import follower_vault
+    from townhall.social.models import Block, Follow
+
+    fan = make_person("fan")
+    Follow.objects.create(follower=fan, followee=person, state=Follow.State.APPROVED)
+    Block.objects.create(blocker=person, blocked=fan)
+    with pytest.raises(Forbidden):
+        follower_vault(person, follower=fan)

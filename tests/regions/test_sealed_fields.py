@@ -54,6 +54,10 @@ ALLOWED_UNSEALED: dict[str, dict[str, str]] = {
         "expires_at": "a timestamp set by the platform, filtered on by the expiry sweep",
         "video_public_id": "the public id of the video the upload became",
     },
+    "social.watchentry": {
+        "watched_at": "when a view counted, set by the platform, for the history's order and "
+        "cursor; which video it was is sealed",
+    },
     "audit.accesslogentry": {
         name: _ACCESS_LOG
         for name in (
