@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from django.core.files.storage import default_storage
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from townhall.apikit.schemas import NOT_BLANK, WHITESPACE, InputSchema
 
@@ -197,7 +197,7 @@ class ProfileIn(InputSchema):
         description="Empty for none, or an http:// or https:// address",
         json_schema_extra=_link_schema,
     )
-    is_private: bool | None = Field(
+    is_private: StrictBool | None = Field(
         None,
         description="A private account approves each follower; making it public again "
         "approves every pending follow request",
