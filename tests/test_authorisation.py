@@ -1,8 +1,9 @@
 """Who may do what: kinds of viewer, actions, visibilities and states, through the API and
 the pages, each row with the exact status that comes back.
 
-The rules live in ``townhall/accounts/roles.py`` (team roles) and
-``townhall/media/selectors.py`` (``video_list_visible``, who sees a video); this table pins
+The rules live in ``townhall/accounts/roles.py`` (team roles),
+``townhall/media/selectors.py`` (``video_list_visible``, who sees a video) and
+``townhall/social/services.py`` (who follows, approves and blocks as whom); this table pins
 what they add up to from the outside. It is written out, not computed from the rules: a change
 of behaviour must change a row here.
 """
@@ -24,10 +25,12 @@ from townhall.accounts.services import (
     invitation_respond,
     member_remove,
     organisation_invite,
+    profile_update,
 )
 from townhall.media.models import Rendition, Video, VideoText
 from townhall.media.services import owner_vault
 from townhall.regions.selectors import storage_for
+from townhall.social.services import follow_create
 
 from .conftest import ApiClient
 
@@ -382,3 +385,45 @@ def test_team_page(world, viewer, manages, sees_records) -> None:
     assert (res.context["can_manage"], bool(res.context["invite_form"])) == (manages, manages)
     assert bool(res.context["invitations"]) == sees_records
     assert bool(res.context["actions"]) == sees_records
+
+
+# --- Following, and an organisation's follows -------------------------------------------------
+
+# viewer → (follow @pat as oneself, follow @pat as @civic, approve a request to follow @civic
+# (private), block an account for @civic, read @civic's followers). Any team member follows as
+# the organisation; its owners and admins approve requests and block for it; a private
+# account's lists are for its team and approved followers (403 ``lists_private``).
+FOLLOW_ROWS = [
+    ("anonymous", 401, 401, 401, 401, 403),
+    ("stranger", 200, 403, 403, 403, 403),
+    ("person owner", 400, 403, 403, 403, 403),
+    ("org owner", 200, 200, 200, 204, 200),
+    ("org admin", 200, 200, 200, 204, 200),
+    ("org editor", 200, 200, 403, 403, 200),
+    ("former member", 200, 403, 403, 403, 403),
+    ("staff", 200, 403, 403, 403, 403),
+]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "follow", "follow_as", "approve", "block", "lists"),
+    FOLLOW_ROWS,
+    ids=[row[0].replace(" ", "_") for row in FOLLOW_ROWS],
+)
+def test_following_and_acting_for_the_organisation(
+    world, api_as, make_person, viewer, follow, follow_as, approve, block, lists
+) -> None:
+    profile_update(account=world.civic, actor=world.people["org owner"], is_private=True)
+    fan, nuisance = make_person(), make_person()
+    follow_create(actor=fan, follower=fan, followee=world.civic)
+    api = api_for(viewer, world, api_as)
+    responses = (
+        api.call("PUT", "/accounts/pat/follow"),
+        api.call("PUT", "/accounts/pat/follow?as=civic"),
+        api.call("POST", f"/follow-requests/{fan.handle}/approve?as=civic"),
+        api.call("PUT", f"/accounts/{nuisance.handle}/block?as=civic"),
+        api.call("GET", "/accounts/civic/followers"),
+    )
+    assert tuple(r.status_code for r in responses) == (follow, follow_as, approve, block, lists)
+    if lists == 403:
+        assert responses[4].json()["error"]["code"] == "lists_private"

@@ -30,6 +30,11 @@ SECURED = sorted(_secured_operations())
 def test_public_reads_are_documented_as_optional_auth():
     optional = {(method, path) for method, path, anonymous in SECURED if anonymous}
     assert optional == {
+        # A profile and its lists answer 404 to an account on either side of a block.
+        ("GET", "/accounts/{handle}"),
+        ("GET", "/accounts/{handle}/followers"),
+        ("GET", "/accounts/{handle}/following"),
+        ("GET", "/accounts/{handle}/relationship"),
         ("GET", "/accounts/{handle}/videos"),
         ("GET", "/organisations/{handle}"),
         ("GET", "/videos/{public_id}"),

@@ -65,11 +65,17 @@ from hypothesis import strategies as st
 from schemathesis.core.parameters import ParameterLocation
 
 from tests.api import schemathesis_hooks  # noqa: F401  (registers what the document cannot say)
-from townhall.accounts.services import invitation_respond, organisation_invite, token_create
+from townhall.accounts.services import (
+    invitation_respond,
+    organisation_invite,
+    profile_update,
+    token_create,
+)
 from townhall.apikit.errors import ErrorOut
 from townhall.media import tus, uploads
 from townhall.media.models import Video, VideoText
 from townhall.media.services import owner_vault
+from townhall.social.services import follow_create, mute_create
 
 # The same judgement as `schemathesis run` from the repository root: the file says what a
 # document cannot (answers that depend on stored state or a file's content).
@@ -156,8 +162,14 @@ def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
         VideoText, video_id=private.pk, caption="#private for @" + mate.handle
     )
     upload = uploads.upload_create(uploader=person, length=100)
+    # Follows: the organisation is private with a pending request; the person follows the
+    # other organisation and mutes the team mate.
+    profile_update(account=org, actor=person, is_private=True)
+    follow_create(actor=invitee, follower=invitee, followee=org)
+    follow_create(actor=person, follower=person, followee=other_org)
+    mute_create(actor=person, muter=person, muted=mate)
     EXISTING.update(
-        handle=[org.handle, person.handle, other_org.handle],
+        handle=[org.handle, person.handle, other_org.handle, invitee.handle, mate.handle],
         member=[mate.handle, person.handle],
         invitation_id=[pending.pk, to_person.pk],
         token_id=[token.pk],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import File, Router, Status, UploadedFile
 
-from townhall.accounts.api_auth import AuthedRequest
+from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
 from townhall.accounts.backends import client_ip
 from townhall.apikit.errors import error_responses
 from townhall.regions.selectors import region_get, region_summary
@@ -26,6 +26,7 @@ from .schemas import (
     TokenIn,
     TokenOut,
 )
+from .visibility import account_get_visible
 
 router = Router(tags=["accounts"])
 
@@ -162,10 +163,11 @@ def me_avatar(request: AuthedRequest, avatar: File[UploadedFile]) -> ProfileOut:
 
 @router.get(
     "/accounts/{handle}",
-    auth=None,
-    response={200: ProfileOut, **error_responses(404)},
+    auth=optional_auth,
+    response={200: ProfileOut, **error_responses(401, 404)},
     operation_id="profile_get",
-    summary="A public profile by handle",
+    summary="A public profile by handle (404 when blocked, either way)",
 )
 def profile(request: HttpRequest, handle: str) -> ProfileOut:
-    return ProfileOut.from_account(selectors.account_get(handle=handle))
+    account = account_get_visible(handle=handle, viewer=viewer_of(request))
+    return ProfileOut.from_account(account)

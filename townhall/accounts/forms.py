@@ -106,6 +106,13 @@ class ProfileForm(forms.Form):
             attrs={"autocomplete": "url", "placeholder": "https://", **TEXT_INPUT_OFF}
         ),
     )
+    is_private = forms.BooleanField(
+        required=False,
+        label="Private account",
+        help_text="Only people you approve can follow you, see your followers-only videos and "
+        "see who follows you and whom you follow. Making the account public again approves "
+        "every pending follow request.",
+    )
     avatar = forms.FileField(
         required=False,
         label="Avatar",

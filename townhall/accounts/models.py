@@ -78,6 +78,9 @@ class Account(AbstractBaseUser, PermissionsMixin):
     home_region = models.CharField(max_length=16)
     state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
     verified = models.BooleanField(default=False, help_text="Only staff can set this.")
+    # A private account approves each follower (a follow is a request until then); its
+    # follower and following lists are for its approved followers and itself only.
+    is_private = models.BooleanField(default=False)
     staff_jurisdiction = models.CharField(
         max_length=2,
         blank=True,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from django.core.files.storage import default_storage
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from townhall.apikit.schemas import NOT_BLANK, WHITESPACE, InputSchema
 
@@ -98,6 +98,7 @@ class ProfileOut(Schema):
     avatar_url: str | None
     kind: str
     verified: bool
+    is_private: bool
     date_joined: dt.datetime
 
     @staticmethod
@@ -110,6 +111,7 @@ class ProfileOut(Schema):
             avatar_url=avatar_url(account),
             kind=account.kind,
             verified=account.verified,
+            is_private=account.is_private,
             date_joined=account.date_joined,
         )
 
@@ -194,6 +196,11 @@ class ProfileIn(InputSchema):
         max_length=LINK_MAX,
         description="Empty for none, or an http:// or https:// address",
         json_schema_extra=_link_schema,
+    )
+    is_private: StrictBool | None = Field(
+        None,
+        description="A private account approves each follower; making it public again "
+        "approves every pending follow request",
     )
 
 

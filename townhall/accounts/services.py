@@ -18,7 +18,7 @@ from townhall.audit.gateway import Vault, own_vault, provision
 from townhall.errors import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
 from townhall.regions.selectors import region_for_country, storage_for
 
-from . import roles
+from . import privacy, roles
 from . import validation as v
 from .avatars import render_avatar
 from .lookups import email_digest, email_owner, token_lookup
@@ -222,10 +222,17 @@ def profile_update(
     display_name: str | None = None,
     bio: str | None = None,
     link: str | None = None,
+    is_private: bool | None = None,
 ) -> Account:
+    """Change the public profile of ``account`` (a person themself, an organisation's owners
+    and admins). An account made public again (``is_private`` from True to False) approves its
+    pending follow requests in the same transaction (``privacy.account_opened``)."""
     roles.require_can_edit_profile(account=account, actor=actor)
     errors: dict[str, DomainError] = {}
     changes: dict[str, object] = {}
+    opened = is_private is False and account.is_private
+    if is_private is not None:
+        changes["is_private"] = bool(is_private)
     if display_name is not None:
         changes["display_name"] = _collect(
             errors, "display_name", partial(v.clean_display_name, display_name)
@@ -245,6 +252,8 @@ def profile_update(
             action="profile.update",
             detail={"fields": sorted(changes)},
         )
+        if opened:
+            privacy.account_opened(account=account, actor=actor)
     return account
 
 
@@ -276,6 +285,7 @@ def profile_save(
     bio: str,
     link: str,
     avatar: object | None = None,
+    is_private: bool | None = None,
 ) -> Account:
     """The profile page's save: the fields and, if one came, the avatar, together or neither.
 
@@ -286,7 +296,12 @@ def profile_save(
     try:
         with transaction.atomic():
             profile_update(
-                account=account, actor=actor, display_name=display_name, bio=bio, link=link
+                account=account,
+                actor=actor,
+                display_name=display_name,
+                bio=bio,
+                link=link,
+                is_private=is_private,
             )
             if avatar:
                 avatar_set(account=account, actor=actor, upload=avatar)

@@ -113,7 +113,12 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 def _profile_form(account: Account) -> ProfileForm:
     return ProfileForm(
-        initial={"display_name": account.display_name, "bio": account.bio, "link": account.link}
+        initial={
+            "display_name": account.display_name,
+            "bio": account.bio,
+            "link": account.link,
+            "is_private": account.is_private,
+        }
     )
 
 
@@ -139,6 +144,7 @@ def _edit_profile(
             bio=data["bio"],
             link=data["link"],
             avatar=data["avatar"],
+            is_private=data["is_private"],
         )
     except DomainError as error:
         return form_failed(request, error, form, template, context)

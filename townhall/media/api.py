@@ -19,8 +19,8 @@ from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
-from townhall.accounts.selectors import account_get
 from townhall.accounts.validation import HANDLE_INPUT_RE
+from townhall.accounts.visibility import account_get_visible
 from townhall.apikit.errors import error_body, error_responses
 from townhall.apikit.schemas import NO_NUL
 from townhall.pagination import PAGE_DEFAULT, PAGE_MAX, cursor_decode
@@ -355,7 +355,7 @@ def account_videos(
     its non-public and unfinished ones. Pass `next_cursor` back as `cursor` for the next page."""
     page = video_page_for_owner(
         viewer=viewer_of(request),
-        owner=account_get(handle=handle),
+        owner=account_get_visible(handle=handle, viewer=viewer_of(request)),
         after=cursor_decode(cursor),
         limit=limit,
     )

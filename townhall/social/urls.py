@@ -8,6 +8,31 @@ urlpatterns = [
     path("@<str:handle>", views.profile, name="profile"),
     path("v/<str:public_id>", views.video_page, name="video"),
     # Follows, blocks, mutes
+    path("@<str:handle>/follow", views.follow, name="follow"),
+    path("@<str:handle>/block", views.block, name="block"),
+    path("@<str:handle>/mute", views.mute, name="mute"),
+    path("@<str:handle>/followers", views.followers, name="followers"),
+    path("@<str:handle>/following", views.following, name="following"),
+    path("settings/follow-requests", views.follow_requests, name="follow_requests"),
+    path(
+        "settings/follow-requests/approve-all",
+        views.follow_requests_approve_all,
+        name="follow_requests_approve_all",
+    ),
+    path(
+        "settings/follow-requests/<str:handle>/approve",
+        views.follow_request_decide,
+        {"decision": "approve"},
+        name="follow_request_approve",
+    ),
+    path(
+        "settings/follow-requests/<str:handle>/deny",
+        views.follow_request_decide,
+        {"decision": "deny"},
+        name="follow_request_deny",
+    ),
+    path("settings/blocked", views.settings_blocked, name="settings_blocked"),
+    path("settings/muted", views.settings_muted, name="settings_muted"),
     # Likes, comments, shares
     # Views, watch history, hashtags, search
     path("tag/<str:tag>", views.hashtag, name="hashtag"),

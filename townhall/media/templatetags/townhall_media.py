@@ -20,7 +20,10 @@ def profile_videos(context: dict[str, Any], account: Account) -> dict[str, Any]:
     """The account's published public videos, newest first; for the account itself (or its
     organisation's team) also its non-public, processing and failed ones.
 
-    Cursor pagination comes with the feed issue; the grid shows the newest ones only.
+    Cursor pagination comes with the feed issue; the grid shows the newest ones only. A public
+    video's poster has its caption (public) as its text alternative; a non-public one's caption
+    is sealed in the home region and the grid opens no vault, so its link's text (the date and
+    the visibility) says what it is.
     """
     request = context.get("request")
     user = getattr(request, "user", None)
