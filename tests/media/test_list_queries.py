@@ -81,10 +81,10 @@ def test_account_videos_api_for_its_owner(owner, api_as, assert_queries_all_alia
         page = client.call("GET", f"/accounts/{owner.handle}/videos", {"limit": 50}).json()
         assert page["items"] and any(v["caption"].startswith("secret") for v in page["items"])
 
-    # default: the token's account, the owner, the page, its renditions, the captions'
-    # mentions; the region: the token (looked up, loaded) and the page's sealed captions, in
+    # default: the token's account, the owner, whether a block hides it, the page, its
+    # renditions, the captions' mentions; the region: the token (looked up, loaded) and the page's sealed captions, in
     # one query; the keyring: the owner's data key (whether it exists, then the key).
-    expected = {"default": 5, region(owner): 3, keyring(owner): 2}
+    expected = {"default": 6, region(owner): 3, keyring(owner): 2}
     pinned(assert_queries_all_aliases, expected, run, lambda: videos_of(owner, 4))
 
 
@@ -110,10 +110,11 @@ def test_profile_grid(owner, make_person, assert_queries_all_aliases):
         assert mine.get(f"/@{owner.handle}").status_code == 200
         assert theirs.get(f"/@{owner.handle}").status_code == 200
 
-    # Each page: the session, the account, the profile, whether a block hides it, the pending
-    # invitations' count and the grid; the owner's also lists its organisations. The grid
-    # decrypts nothing.
-    expected = {"default": 13}
+    # Each page: the session, the account, the profile, whether a block hides it, the viewer's
+    # teams (to follow as), the follow states, the counts, the posts' count, whether the viewer
+    # mutes it, the pending invitations' count and the grid; the owner's also lists its
+    # organisations. The grid decrypts nothing.
+    expected = {"default": 23}
     pinned(assert_queries_all_aliases, expected, run, lambda: videos_of(owner, 4))
 
 
