@@ -35,9 +35,7 @@ def _me(request: HttpRequest) -> Account:
 
 def _inbox_context(request: HttpRequest, cursor: str) -> dict[str, object]:
     me = _me(request)
-    page = selectors.notification_page(
-        account=me, after=cursor_decode(cursor), limit=PAGE_DEFAULT
-    )
+    page = selectors.notification_page(account=me, after=cursor_decode(cursor), limit=PAGE_DEFAULT)
     return {"page": page, "cursor": cursor, "unread": selectors.unread_count(me)}
 
 
@@ -66,7 +64,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
             "id", "id_invalid", "A notification id is a whole number."
         ) from None
     services.notifications_mark_read(account=_me(request), ids=ids)
-    if request.htmx:
+    if getattr(request, "htmx", False):  # django-htmx's HtmxDetails: true for htmx requests
         # The page the form was on, again, with the header's badge swapped out of band.
         context = _inbox_context(request, request.POST.get("cursor", ""))
         return render(request, "notifications/_inbox.html", context)
