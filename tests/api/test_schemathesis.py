@@ -70,6 +70,7 @@ from townhall.apikit.errors import ErrorOut
 from townhall.media import tus, uploads
 from townhall.media.models import Video, VideoText
 from townhall.media.services import owner_vault
+from townhall.notifications.services import notification_send
 
 # The same judgement as `schemathesis run` from the repository root: the file says what a
 # document cannot (answers that depend on stored state or a file's content).
@@ -127,7 +128,8 @@ TUS = {"Tus-Resumable": tus.TUS_VERSION}
 
 @pytest.fixture
 def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
-    """A token for a person with an organisation, a team mate, invitations, videos, an upload."""
+    """A token for a person with an organisation, a team mate, invitations, videos, an upload,
+    notifications."""
     token, secret = token_create(account=person, name="schemathesis")
     org = make_org(owner=person)
     mate, invitee, other_owner = make_person(), make_person(), make_person()
@@ -156,6 +158,11 @@ def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
         VideoText, video_id=private.pk, caption="#private for @" + mate.handle
     )
     upload = uploads.upload_create(uploader=person, length=100)
+    for fan in (mate, invitee):
+        notification_send(
+            recipient=person, kind="like", actor=fan, target="video:x", group_key="video:x"
+        )
+    notification_send(recipient=person, kind="system", message="A notice.")
     EXISTING.update(
         handle=[org.handle, person.handle, other_org.handle],
         member=[mate.handle, person.handle],

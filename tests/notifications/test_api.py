@@ -108,6 +108,9 @@ def test_mark_read_some_then_all_never_anothers(make_person, send, api_as) -> No
     everything = api.call("POST", "/notifications/read", {"ids": None})
     assert everything.json() == {"marked": 2, "unread": 0}
     assert api.call("POST", "/notifications/read", {}).json() == {"marked": 0, "unread": 0}
+    # JSON Schema's integer: 3.0 is one.
+    again = api.call("POST", "/notifications/read", {"ids": [float(mine[0].pk)]})
+    assert again.status_code == 200
     yours.refresh_from_db()
     assert yours.read_at is None
     listed = api.call("GET", "/notifications").json()["items"]
@@ -116,7 +119,16 @@ def test_mark_read_some_then_all_never_anothers(make_person, send, api_as) -> No
 
 @pytest.mark.parametrize(
     "body",
-    [{"ids": [0]}, {"ids": [2**63]}, {"ids": "all"}, {"ids": list(range(1, 102))}, []],
+    [
+        {"ids": [0]},
+        {"ids": [2**63]},
+        {"ids": ["1"]},
+        {"ids": [True]},
+        {"ids": [1.5]},
+        {"ids": "all"},
+        {"ids": list(range(1, 102))},
+        [],
+    ],
 )
 def test_mark_read_refuses_a_bad_body(person, api_as, body) -> None:
     response = api_as(person).call(
@@ -144,7 +156,14 @@ def test_preferences_list_and_update(make_person, api_as) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [{"kind": "poke", "enabled": False}, {"kind": "like"}, {"enabled": True}]
+    "body",
+    [
+        {"kind": "poke", "enabled": False},
+        {"kind": "like"},
+        {"enabled": True},
+        {"kind": "like", "enabled": 0},
+        {"kind": "like", "enabled": "false"},
+    ],
 )
 def test_preferences_update_refuses_a_bad_body(person, api_as, body) -> None:
     response = api_as(person).call("PATCH", "/notifications/preferences", body)

@@ -69,7 +69,7 @@ def notification_count(request: AuthedRequest) -> UnreadCountOut:
 
 @router.post(
     "/notifications/read",
-    response={200: MarkReadOut, **error_responses(400, 401)},
+    response={200: MarkReadOut, **error_responses(400, 401, 403)},
     operation_id="notification_mark_read",
     summary="Mark all or some of your notifications read",
 )
@@ -95,7 +95,7 @@ def notification_preference_list(request: AuthedRequest) -> list[PreferenceOut]:
 
 @router.patch(
     "/notifications/preferences",
-    response={200: list[PreferenceOut], **error_responses(400, 401)},
+    response={200: list[PreferenceOut], **error_responses(400, 401, 403)},
     operation_id="notification_preference_update",
     summary="Turn one kind of notification on or off",
 )

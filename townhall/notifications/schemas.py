@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BeforeValidator, Field, StrictBool
+from pydantic_core import PydanticCustomError
 
 from townhall.apikit.schemas import InputSchema
 
@@ -16,8 +17,18 @@ from .text import notification_text
 
 # At most this many ids in one request to mark entries read (a page is at most 50).
 MARK_READ_MAX = 100
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer, as JSON Schema reads one: 3 and 3.0 are, "3" and true are not (pydantic
+    would take both); 3.5 is then refused as not whole."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "An id is a whole number.")
+    return value
+
+
 # An id as the database stores it (a 64-bit key); a larger number could name no entry.
-NotificationId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+NotificationId = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=2**63 - 1)]
 
 
 class ActorOut(Schema):
@@ -91,4 +102,4 @@ class PreferenceOut(Schema):
 
 class PreferenceIn(InputSchema):
     kind: Kind
-    enabled: bool
+    enabled: StrictBool = Field(description="true or false (not 0, 1 or a string)")
