@@ -28,7 +28,7 @@ def _json_integer(value: object) -> object:
 
 
 # An id as the database stores it (a 64-bit key); a larger number could name no entry.
-NotificationId = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=2**63 - 1)]
+NotificationId = Annotated[int, Field(ge=1, le=2**63 - 1), BeforeValidator(_json_integer)]
 
 
 class ActorOut(Schema):
