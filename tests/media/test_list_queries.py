@@ -110,9 +110,10 @@ def test_profile_grid(owner, make_person, assert_queries_all_aliases):
         assert mine.get(f"/@{owner.handle}").status_code == 200
         assert theirs.get(f"/@{owner.handle}").status_code == 200
 
-    # Each page: the session, the account, the profile, the pending invitations' count and the
-    # grid; the owner's also lists its organisations. The grid decrypts nothing.
-    expected = {"default": 11}
+    # Each page: the session, the account, the profile, whether a block hides it, the pending
+    # invitations' and unread notifications' counts (the menu) and the grid; the owner's also
+    # lists its organisations. The grid decrypts nothing.
+    expected = {"default": 15}
     pinned(assert_queries_all_aliases, expected, run, lambda: videos_of(owner, 4))
 
 

@@ -178,3 +178,18 @@ def test_a_kind_turned_off_on_the_page_is_not_sent(make_person, browser) -> None
     me = make_person()
     browser(me).post("/settings/notifications", {"enabled": ["comment"]})
     assert notification_send(recipient=me, kind="follow", actor=make_person()) is None
+
+
+@pytest.mark.parametrize("n", [2, 6])
+def test_the_inbox_page_costs_the_same_queries_for_any_length(
+    make_person, send, browser, assert_queries_all_aliases, n
+) -> None:
+    me = make_person()
+    for i in range(n):
+        send(me, "like", actor=make_person(), target=f"video:v{i}", group_key=f"video:v{i}")
+    client = browser(me)
+    # The session, the account, the page (actors joined), the unread count (once, for the
+    # page and the header's badge), the header's invitation count.
+    with assert_queries_all_aliases({"default": 5}) as counts:
+        response = client.get("/notifications")
+    assert response.content.decode().count("liked your video") == n, counts.listing()

@@ -34,9 +34,12 @@ def _me(request: HttpRequest) -> Account:
 
 
 def _inbox_context(request: HttpRequest, cursor: str) -> dict[str, object]:
-    me = _me(request)
-    page = selectors.notification_page(account=me, after=cursor_decode(cursor), limit=PAGE_DEFAULT)
-    return {"page": page, "cursor": cursor, "unread": selectors.unread_count(me)}
+    """The page of the inbox after ``cursor``. Its unread count is the header's
+    (``context_processors.inbox``), read once per response, after any marking."""
+    page = selectors.notification_page(
+        account=_me(request), after=cursor_decode(cursor), limit=PAGE_DEFAULT
+    )
+    return {"page": page, "cursor": cursor}
 
 
 @login_required
