@@ -29,6 +29,8 @@ from townhall.accounts.services import (
 )
 from townhall.media.models import Rendition, Video, VideoText
 from townhall.media.services import owner_vault
+from townhall.notifications.models import Notification, Preference
+from townhall.notifications.services import notification_send
 from townhall.regions.selectors import storage_for
 from townhall.social.services import follow_create
 
@@ -427,3 +429,52 @@ def test_following_and_acting_for_the_organisation(
     assert tuple(r.status_code for r in responses) == (follow, follow_as, approve, block, lists)
     if lists == 403:
         assert responses[4].json()["error"]["code"] == "lists_private"
+
+
+# --- The inbox --------------------------------------------------------------------------------
+
+# viewer → (list, mark all read, turn a kind off: through the API; the same three on the
+# pages). Each account reaches its own inbox only: there is no address for another's, and
+# marking ids that are not yours changes nothing. Staff and team mates are strangers here.
+INBOX_ROWS = [
+    ("anonymous", (401, 401, 401), (302, 302, 302)),
+    ("person owner", (200, 200, 200), (200, 302, 302)),
+    ("stranger", (200, 200, 200), (200, 302, 302)),
+    ("org owner", (200, 200, 200), (200, 302, 302)),
+    ("staff", (200, 200, 200), (200, 302, 302)),
+]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "api_statuses", "page_statuses"),
+    INBOX_ROWS,
+    ids=[row[0].replace(" ", "_") for row in INBOX_ROWS],
+)
+def test_the_inbox_is_its_owners_only(world, api_as, viewer, api_statuses, page_statuses) -> None:
+    entry = notification_send(recipient=world.pat, kind="follow", actor=world.people["stranger"])
+    assert entry is not None
+    api, browser = api_for(viewer, world, api_as), browser_for(viewer, world)
+
+    listed = api.call("GET", "/notifications")
+    marked = api.call("POST", "/notifications/read", {"ids": [entry.pk]})
+    turned = api.call("PATCH", "/notifications/preferences", {"kind": "like", "enabled": False})
+    assert (listed.status_code, marked.status_code, turned.status_code) == api_statuses
+    if listed.status_code == 200:
+        expected = [entry.pk] if viewer == "person owner" else []
+        assert [i["id"] for i in listed.json()["items"]] == expected
+    entry.refresh_from_db()
+    assert (entry.read_at is not None) == (viewer == "person owner")
+
+    Notification.objects.filter(pk=entry.pk).update(read_at=None)
+    page = browser.get("/notifications")
+    marked_page = browser.post("/notifications/read", {"id": [entry.pk]})
+    settings_page = browser.post("/settings/notifications", {"enabled": ["follow"]})
+    assert (
+        page.status_code,
+        marked_page.status_code,
+        settings_page.status_code,
+    ) == page_statuses
+    entry.refresh_from_db()
+    assert (entry.read_at is not None) == (viewer == "person owner")
+    # Preferences are the viewer's own: pat's stay as they were unless pat changed them.
+    assert Preference.objects.filter(account=world.pat).exists() == (viewer == "person owner")

@@ -75,6 +75,7 @@ from townhall.apikit.errors import ErrorOut
 from townhall.media import tus, uploads
 from townhall.media.models import Video, VideoText
 from townhall.media.services import owner_vault
+from townhall.notifications.services import notification_send
 from townhall.social.services import follow_create, mute_create
 
 # The same judgement as `schemathesis run` from the repository root: the file says what a
@@ -133,7 +134,8 @@ TUS = {"Tus-Resumable": tus.TUS_VERSION}
 
 @pytest.fixture
 def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
-    """A token for a person with an organisation, a team mate, invitations, videos, an upload."""
+    """A token for a person with an organisation, a team mate, invitations, videos, an upload,
+    notifications."""
     token, secret = token_create(account=person, name="schemathesis")
     org = make_org(owner=person)
     mate, invitee, other_owner = make_person(), make_person(), make_person()
@@ -168,6 +170,11 @@ def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
     follow_create(actor=invitee, follower=invitee, followee=org)
     follow_create(actor=person, follower=person, followee=other_org)
     mute_create(actor=person, muter=person, muted=mate)
+    for fan in (mate, invitee):
+        notification_send(
+            recipient=person, kind="like", actor=fan, target="video:x", group_key="video:x"
+        )
+    notification_send(recipient=person, kind="system", message="A notice.")
     EXISTING.update(
         handle=[org.handle, person.handle, other_org.handle, invitee.handle, mate.handle],
         member=[mate.handle, person.handle],

@@ -112,9 +112,9 @@ def test_profile_grid(owner, make_person, assert_queries_all_aliases):
 
     # Each page: the session, the account, the profile, whether a block hides it, the viewer's
     # teams (to follow as), the follow states, the counts, the posts' count, whether the viewer
-    # mutes it, the pending invitations' count and the grid; the owner's also lists its
-    # organisations. The grid decrypts nothing.
-    expected = {"default": 23}
+    # mutes it, the pending invitations' and unread notifications' counts (the menu) and the
+    # grid; the owner's also lists its organisations. The grid decrypts nothing.
+    expected = {"default": 25}
     pinned(assert_queries_all_aliases, expected, run, lambda: videos_of(owner, 4))
 
 

@@ -8,12 +8,15 @@ from django.test.utils import CaptureQueriesContext
 from townhall.accounts.services import invitation_respond, organisation_invite, token_create
 
 # The session, the account, the organisation, the viewer's role, the members, the pending
-# invitations' count (the menu), the team's pending invitations and its action log.
-EXPECTED_TEAM = 8
-# The session, the account, the pending invitations' count; the tokens are in the region.
-EXPECTED_TOKENS = 3
-# The session, the account, the pending invitations' count and the invitations.
-EXPECTED_INVITATIONS = 4
+# invitations' and unread notifications' counts (the menu), the team's pending invitations and
+# its action log.
+EXPECTED_TEAM = 9
+# The session, the account, the pending invitations' and unread notifications' counts; the
+# tokens are in the region.
+EXPECTED_TOKENS = 4
+# The session, the account, the pending invitations' and unread notifications' counts and the
+# invitations.
+EXPECTED_INVITATIONS = 5
 
 
 def queries(client, url: str) -> int:

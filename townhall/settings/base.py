@@ -200,6 +200,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "townhall.web.context_processors.site",
                 "townhall.accounts.context_processors.navigation",
+                "townhall.notifications.context_processors.inbox",
             ],
         },
     },
