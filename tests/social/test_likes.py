@@ -29,7 +29,9 @@ def likes(video) -> int:
 
 
 def owner_likes(account) -> int:
-    return AccountCounts.objects.filter(account=account).values_list("likes", flat=True).first() or 0
+    return (
+        AccountCounts.objects.filter(account=account).values_list("likes", flat=True).first() or 0
+    )
 
 
 def test_a_like_counts_once_and_unliking_takes_it_back(owner, make_person):
