@@ -157,7 +157,7 @@ def test_the_owner_pins_from_the_page(owner, video, make_person):
     assert page.index("Apples") < page.index("Pears")
     assert "Pinned" in page
     assert (
-        'action="/v/{}/pin"'.format(video.public_id)
+        f'action="/v/{video.public_id}/pin"'
         not in browser(make_person()).get(f"/v/{video.public_id}").content.decode()
     )
     client.post(f"/v/{video.public_id}/pin", {"comment": ""})
