@@ -36,7 +36,7 @@ def share_links(video: Video, *, embeddable: bool, absolute: Callable[[str], str
     embed = absolute(reverse("social:embed", kwargs={"public_id": video.public_id}))
     html = format_html(
         '<iframe src="{}" width="{}" height="{}" title="Video by @{} on townhall" '
-        'style="border:0" allow="fullscreen; picture-in-picture" allowfullscreen '
+        'allow="fullscreen; picture-in-picture" allowfullscreen '
         'loading="lazy"></iframe>',
         embed,
         EMBED_WIDTH,
