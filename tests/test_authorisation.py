@@ -478,3 +478,78 @@ def test_the_inbox_is_its_owners_only(world, api_as, viewer, api_statuses, page_
     assert (entry.read_at is not None) == (viewer == "person owner")
     # Preferences are the viewer's own: pat's stay as they were unless pat changed them.
     assert Preference.objects.filter(account=world.pat).exists() == (viewer == "person owner")
+
+
+# --- Likes and comments -----------------------------------------------------------------------
+
+# (owner, viewer) → the status of liking a public video, commenting on it, pinning a comment of
+# someone else's, setting who may comment, deleting that comment, and liking a private video.
+# Anyone who sees a video likes and comments; its owner and its whole team pin and set the
+# comment setting; deleting another's comment takes the owner, or an organisation's owner or
+# admin (an editor gets 403). Who cannot see a video gets 404, as for no video.
+TALK_ROWS = [
+    ("person", "anonymous", 401, 401, 401, 401, 401, 401),
+    ("person", "stranger", 200, 201, 403, 403, 403, 404),
+    ("person", "person owner", 200, 201, 200, 200, 204, 200),
+    ("person", "staff", 200, 201, 403, 403, 403, 404),
+    ("person", "org owner", 200, 201, 403, 403, 403, 404),
+    ("organisation", "anonymous", 401, 401, 401, 401, 401, 401),
+    ("organisation", "stranger", 200, 201, 403, 403, 403, 404),
+    ("organisation", "org owner", 200, 201, 200, 200, 204, 200),
+    ("organisation", "org admin", 200, 201, 200, 200, 204, 200),
+    ("organisation", "org editor", 200, 201, 200, 200, 403, 200),
+    ("organisation", "former member", 200, 201, 403, 403, 403, 404),
+    ("organisation", "staff", 200, 201, 403, 403, 403, 404),
+]
+
+
+@pytest.mark.parametrize(
+    ("owner_kind", "viewer", "like", "comment", "pin", "policy", "delete", "like_private"),
+    TALK_ROWS,
+    ids=[f"{row[0]}-{row[1].replace(' ', '_')}" for row in TALK_ROWS],
+)
+def test_likes_and_comments(
+    world,
+    api_as,
+    make_person,
+    owner_kind,
+    viewer,
+    like,
+    comment,
+    pin,
+    policy,
+    delete,
+    like_private,
+) -> None:
+    from townhall.social.services import comment_create
+
+    owner = world.pat if owner_kind == "person" else world.civic
+    public, private = (
+        video_of(owner, "public", "published"),
+        video_of(owner, "private", "published"),
+    )
+    writer = make_person()
+    theirs = comment_create(actor=writer, author=writer, video=public, body="a comment")
+    api = api_for(viewer, world, api_as)
+    base = f"/videos/{public.public_id}"
+    responses = (
+        api.call("PUT", f"{base}/like"),
+        api.call("POST", f"{base}/comments", {"body": "hello"}),
+        api.call("PUT", f"{base}/pin", {"comment": theirs.pk}),
+        api.call("PATCH", f"{base}/comment-settings", {"policy": "followers"}),
+        api.call("DELETE", f"/comments/{theirs.pk}"),
+        api.call("PUT", f"/videos/{private.public_id}/like"),
+    )
+    assert tuple(r.status_code for r in responses) == (
+        like,
+        comment,
+        pin,
+        policy,
+        delete,
+        like_private,
+    )
+    for response in responses:
+        if response.status_code == 403:
+            assert response.json()["error"]["code"] == "not_allowed"
+        if response.status_code == 404:
+            assert response.json()["error"]["code"] == "video_not_found"

@@ -12,6 +12,7 @@ import pytest
 
 from townhall.api.api import api as ninja_api
 from townhall.media.models import Video
+from townhall.social.services import comment_create
 
 from .test_accounts_api import assert_error
 
@@ -38,6 +39,10 @@ def test_public_reads_are_documented_as_optional_auth():
         ("GET", "/accounts/{handle}/videos"),
         ("GET", "/organisations/{handle}"),
         ("GET", "/videos/{public_id}"),
+        ("GET", "/videos/{public_id}/comments"),
+        ("GET", "/videos/{public_id}/stats"),
+        ("GET", "/comments/{comment_id}/replies"),
+        ("POST", "/videos/{public_id}/shares"),
     }
 
 
@@ -58,6 +63,7 @@ def test_an_anonymous_request_gets_what_the_document_says(
         state="published",
         region=person.home_region,
     )
+    comment = comment_create(actor=person, author=person, video=video, body="a comment")
     url = (
         path.replace("{handle}", org.handle if "organisations" in path else person.handle)
         .replace("{public_id}", video.public_id)
@@ -65,6 +71,7 @@ def test_an_anonymous_request_gets_what_the_document_says(
         .replace("{upload_id}", "uk-0")
         .replace("{token_id}", "1")
         .replace("{invitation_id}", "1")
+        .replace("{comment_id}", str(comment.pk))
     )
     res = api.generic(method, f"/api/v1{url}", headers={"Tus-Resumable": "1.0.0"})
     if anonymous:

@@ -76,7 +76,7 @@ from townhall.media import tus, uploads
 from townhall.media.models import Video, VideoText
 from townhall.media.services import owner_vault
 from townhall.notifications.services import notification_send
-from townhall.social.services import follow_create, mute_create
+from townhall.social.services import comment_create, follow_create, mute_create
 
 # The same judgement as `schemathesis run` from the repository root: the file says what a
 # document cannot (answers that depend on stored state or a file's content).
@@ -175,6 +175,10 @@ def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
             recipient=person, kind="like", actor=fan, target="video:x", group_key="video:x"
         )
     notification_send(recipient=person, kind="system", message="A notice.")
+    comment = comment_create(actor=mate, author=mate, video=public, body="a comment")
+    reply = comment_create(
+        actor=person, author=person, video=public, body="a reply", parent=comment
+    )
     EXISTING.update(
         handle=[org.handle, person.handle, other_org.handle, invitee.handle, mate.handle],
         member=[mate.handle, person.handle],
@@ -182,6 +186,7 @@ def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
         token_id=[token.pk],
         public_id=[public.public_id, private.public_id],
         upload_id=[upload.id],
+        comment_id=[comment.pk, reply.pk],
     )
     yield {"Authorization": f"Bearer {secret}"}
     EXISTING.clear()

@@ -6,16 +6,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from townhall.accounts import roles
 from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
 from townhall.accounts.models import Account
-from townhall.accounts.selectors import account_get
+from townhall.accounts.selectors import account_get, organisation_get
+from townhall.accounts.validation import HANDLE_INPUT_RE
 from townhall.accounts.visibility import account_get_visible
 from townhall.apikit.errors import error_responses
 from townhall.media.api import CURSOR, LIMIT, ORGANISATION_PATTERN
-from townhall.pagination import Page, cursor_decode
+from townhall.media.models import Video
+from townhall.media.selectors import video_get_visible
+from townhall.pagination import PAGE_DEFAULT, PAGE_MAX, Page, cursor_decode
 
 from . import selectors, services
 from .schemas import (
@@ -23,9 +26,19 @@ from .schemas import (
     AccountPageOut,
     AccountRef,
     ApprovedOut,
+    CommentIn,
+    CommentOut,
+    CommentPageOut,
+    CommentSettingsIn,
     FollowOut,
+    LikeOut,
+    PinIn,
     RelationshipOut,
+    ShareOut,
+    StatsOut,
 )
+from .selectors import CommentRecord
+from .sharing import client_key, share_links
 
 router = Router(tags=["social"])
 
@@ -43,10 +56,6 @@ AS = Query(
     description="The handle of an organisation to act as (you must be on its team); empty "
     "for yourself",
 )
-
-
-def _acting(request: AuthedRequest, handle: str) -> Account:
-    return request.auth if not handle else account_get(handle=handle)
 
 
 def _entries(rows: Sequence[Any], field: str) -> list[AccountEntryOut]:
@@ -307,6 +316,276 @@ def mute_list(
 
 
 # --- Likes, comments, shares -----------------------------------------------------------------
+
+# A page request's rules, as media's lists declare them (an API cursor's alphabet, 1..PAGE_MAX).
+COMMENT_CURSOR = Query(
+    "",
+    max_length=200,
+    pattern="^[A-Za-z0-9_-]*$",
+    description="`next_cursor` of the previous page; empty for the first",
+)
+COMMENT_LIMIT = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}")
+ACT_AS = Query(
+    "",
+    alias="as",
+    pattern="^(" + HANDLE_INPUT_RE.pattern[1:-1] + ")?$",
+    description="The handle of an organisation whose team you are on, to act for it (recorded "
+    "in its action log); empty to act as yourself",
+)
+COMMENT_ID = {"ge": 1, "le": 2**63 - 1}
+
+
+def _acting(request: AuthedRequest, handle: str) -> Account:
+    """Who acts: you (no ``as``, or your own handle), or the organisation named by ``as`` (the
+    services check that you are on its team); 404 ``organisation_not_found`` for anyone else."""
+    if not handle or handle.lower() == request.auth.handle:
+        return request.auth
+    return organisation_get(handle=handle)
+
+
+def _video_for(account: Account | None, public_id: str) -> Video:
+    return video_get_visible(public_id=public_id, viewer=account)
+
+
+def _like_out(account: Account, video: Video) -> LikeOut:
+    return LikeOut(
+        liked=video.pk in selectors.liked_by(account, [video]),
+        likes=selectors.video_stats(video).likes,
+    )
+
+
+@router.put(
+    "/videos/{public_id}/like",
+    response={200: LikeOut, **error_responses(400, 401, 403, 404, 429)},
+    operation_id="like_create",
+    summary="Like a video (idempotent)",
+)
+def like_put(request: AuthedRequest, public_id: str, as_: str = ACT_AS) -> LikeOut:
+    """A video you may not see is 404 `video_not_found`, as one that does not exist (and so is
+    the video of an account that blocked you, or that you blocked). Too many likes in a short
+    time: 429 with `Retry-After`."""
+    account = _acting(request, as_)
+    video = _video_for(account, public_id)
+    services.like_create(actor=request.auth, account=account, video=video)
+    return _like_out(account, video)
+
+
+@router.delete(
+    "/videos/{public_id}/like",
+    response={200: LikeOut, **error_responses(400, 401, 403, 404, 429)},
+    operation_id="like_delete",
+    summary="Take a like of a video back (idempotent)",
+)
+def like_remove(request: AuthedRequest, public_id: str, as_: str = ACT_AS) -> LikeOut:
+    account = _acting(request, as_)
+    video = _video_for(account, public_id)
+    services.like_delete(actor=request.auth, account=account, video=video)
+    return _like_out(account, video)
+
+
+@router.get(
+    "/videos/{public_id}/stats",
+    auth=optional_auth,
+    response={200: StatsOut, **error_responses(400, 401, 404)},
+    operation_id="video_stats_get",
+    summary="A video's public counts, its comment setting and whether you like it",
+)
+def video_stats(request: HttpRequest, public_id: str) -> StatsOut:
+    viewer = viewer_of(request)
+    video = _video_for(viewer, public_id)
+    stats = selectors.video_stats(video)
+    return StatsOut(
+        likes=stats.likes,
+        comments=stats.comments,
+        shares=stats.shares,
+        views=stats.views,
+        comment_policy=stats.comment_policy,  # type: ignore[arg-type]
+        pinned_comment=stats.pinned_comment_id,
+        liked=video.pk in selectors.liked_by(viewer, [video]),
+    )
+
+
+def _comment_page_out(page: Page[CommentRecord]) -> CommentPageOut:
+    return CommentPageOut(
+        items=[CommentOut.from_record(r) for r in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/videos/{public_id}/comments",
+    auth=optional_auth,
+    response={200: CommentPageOut, **error_responses(400, 401, 404)},
+    operation_id="comment_list",
+    summary="A video's comments: the pinned one first, then the newest",
+)
+def comment_list(
+    request: HttpRequest,
+    public_id: str,
+    cursor: str = COMMENT_CURSOR,
+    limit: int = COMMENT_LIMIT,
+) -> CommentPageOut:
+    """Comments, not replies (`reply_count` says how many each has: GET
+    /comments/{id}/replies). Comments of accounts you blocked, that blocked you or that you
+    muted are left out. `body` is the plain text as written (escape it to show it)."""
+    viewer = viewer_of(request)
+    video = _video_for(viewer, public_id)
+    page = selectors.comment_page(
+        viewer=viewer, video=video, after=cursor_decode(cursor), limit=limit
+    )
+    return _comment_page_out(page)
+
+
+@router.post(
+    "/videos/{public_id}/comments",
+    response={201: CommentOut, **error_responses(400, 401, 403, 404, 429)},
+    operation_id="comment_create",
+    summary="Comment on a video, or reply to a comment",
+)
+def comment_post(
+    request: AuthedRequest, public_id: str, payload: CommentIn, as_: str = ACT_AS
+) -> Status[CommentOut]:
+    """400 `comment_empty`, `reply_to_reply` (replies go one level deep); 403 `comments_off`,
+    `comments_followers_only` (the video's comment setting; its owner and team always may);
+    404 `video_not_found`, `comment_not_found` (the parent); 429 with `Retry-After`."""
+    account = _acting(request, as_)
+    video = _video_for(account, public_id)
+    parent = (
+        selectors.comment_get_visible(comment_id=payload.parent, viewer=account)
+        if payload.parent is not None
+        else None
+    )
+    comment = services.comment_create(
+        actor=request.auth, author=account, video=video, body=payload.body, parent=parent
+    )
+    return Status(201, CommentOut.from_record(CommentRecord(comment=comment, liked=False)))
+
+
+@router.get(
+    "/comments/{comment_id}/replies",
+    auth=optional_auth,
+    response={200: CommentPageOut, **error_responses(400, 401, 404)},
+    operation_id="reply_list",
+    summary="The replies to a comment, oldest first",
+)
+def reply_list(
+    request: HttpRequest,
+    comment_id: int = Path(..., **COMMENT_ID),
+    cursor: str = COMMENT_CURSOR,
+    limit: int = COMMENT_LIMIT,
+) -> CommentPageOut:
+    viewer = viewer_of(request)
+    comment = selectors.comment_get_visible(comment_id=comment_id, viewer=viewer)
+    page = selectors.reply_page(
+        viewer=viewer, comment=comment, after=cursor_decode(cursor), limit=limit
+    )
+    return _comment_page_out(page)
+
+
+@router.delete(
+    "/comments/{comment_id}",
+    response={204: None, **error_responses(400, 401, 403, 404)},
+    operation_id="comment_delete",
+    summary="Delete a comment and its replies",
+)
+def comment_remove(
+    request: AuthedRequest, comment_id: int = Path(..., **COMMENT_ID)
+) -> Status[None]:
+    """By its author (an organisation's comment: anyone on its team), the video's owner, or an
+    owner or admin of the organisation that owns the video (recorded in its action log); an
+    editor gets 403 `not_allowed`. Its notifications, and its replies', go with it."""
+    comment = selectors.comment_get_visible(comment_id=comment_id, viewer=request.auth)
+    services.comment_delete(actor=request.auth, comment=comment)
+    return Status(204, None)
+
+
+def _comment_like_out(account: Account, comment_id: int) -> LikeOut:
+    record = selectors.comment_get_visible(comment_id=comment_id, viewer=account)
+    return LikeOut(liked=bool(getattr(record, "liked", False)), likes=record.likes)
+
+
+@router.put(
+    "/comments/{comment_id}/like",
+    response={200: LikeOut, **error_responses(400, 401, 403, 404, 429)},
+    operation_id="comment_like_create",
+    summary="Like a comment (idempotent)",
+)
+def comment_like_put(
+    request: AuthedRequest, comment_id: int = Path(..., **COMMENT_ID), as_: str = ACT_AS
+) -> LikeOut:
+    account = _acting(request, as_)
+    comment = selectors.comment_get_visible(comment_id=comment_id, viewer=account)
+    services.comment_like_create(actor=request.auth, account=account, comment=comment)
+    return _comment_like_out(account, comment_id)
+
+
+@router.delete(
+    "/comments/{comment_id}/like",
+    response={200: LikeOut, **error_responses(400, 401, 403, 404, 429)},
+    operation_id="comment_like_delete",
+    summary="Take a like of a comment back (idempotent)",
+)
+def comment_like_remove(
+    request: AuthedRequest, comment_id: int = Path(..., **COMMENT_ID), as_: str = ACT_AS
+) -> LikeOut:
+    account = _acting(request, as_)
+    comment = selectors.comment_get_visible(comment_id=comment_id, viewer=account)
+    services.comment_like_delete(actor=request.auth, account=account, comment=comment)
+    return _comment_like_out(account, comment_id)
+
+
+@router.put(
+    "/videos/{public_id}/pin",
+    response={200: StatsOut, **error_responses(400, 401, 403, 404)},
+    operation_id="comment_pin",
+    summary="Pin one comment above the others, or unpin (the video's owner or team)",
+)
+def comment_pin(request: AuthedRequest, public_id: str, payload: PinIn) -> StatsOut:
+    """Pinning replaces the comment pinned before; `{"comment": null}` unpins. A reply cannot be
+    pinned (400 `pin_reply`)."""
+    video = _video_for(request.auth, public_id)
+    comment = (
+        selectors.comment_get_visible(comment_id=payload.comment, viewer=request.auth)
+        if payload.comment is not None
+        else None
+    )
+    services.comment_pin(actor=request.auth, video=video, comment=comment)
+    return video_stats(request, public_id)
+
+
+@router.patch(
+    "/videos/{public_id}/comment-settings",
+    response={200: StatsOut, **error_responses(400, 401, 403, 404)},
+    operation_id="comment_settings_update",
+    summary="Who may comment on a video: on, followers, off (the video's owner or team)",
+)
+def comment_settings(
+    request: AuthedRequest, public_id: str, payload: CommentSettingsIn
+) -> StatsOut:
+    video = _video_for(request.auth, public_id)
+    services.comment_policy_set(actor=request.auth, video=video, policy=payload.policy)
+    return video_stats(request, public_id)
+
+
+@router.post(
+    "/videos/{public_id}/shares",
+    auth=optional_auth,
+    response={200: ShareOut, **error_responses(401, 403, 404, 429)},
+    operation_id="share_create",
+    summary="Share a video: count a share and get its link (and embed snippet if public)",
+)
+def share_create(request: HttpRequest, public_id: str) -> ShareOut:
+    """Any video you may see can be shared by link (who opens it sees it only if they may);
+    only a public one has `embed_url` and `embed_html`. Signed out is fine; bursts are 429."""
+    viewer = viewer_of(request)
+    video = _video_for(viewer, public_id)
+    shared = services.share_record(actor=viewer, video=video, client_key=client_key(request))
+    links = share_links(video, embeddable=shared.embeddable, absolute=request.build_absolute_uri)
+    return ShareOut(
+        link=links.link,
+        shares=shared.shares,
+        embed_url=links.embed_url,
+        embed_html=links.embed_html,
+    )
 
 
 # --- Views, watch history, hashtags, search ---------------------------------------------------

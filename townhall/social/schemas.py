@@ -10,8 +10,11 @@ from pydantic import Field
 
 from townhall.accounts.models import Account
 from townhall.accounts.schemas import avatar_url
+from townhall.apikit.schemas import NOT_BLANK, InputSchema
 
+from .commenting import COMMENT_MAX
 from .models import Follow
+from .selectors import CommentRecord
 
 # --- Follows, blocks, mutes ------------------------------------------------------------------
 
@@ -85,6 +88,89 @@ class RelationshipOut(Schema):
 
 
 # --- Likes, comments, shares -----------------------------------------------------------------
+
+CommentPolicy = Literal["on", "followers", "off"]
+
+
+class LikeOut(Schema):
+    liked: bool = Field(description="Whether the account you acted as likes it now")
+    likes: int
+
+
+class StatsOut(Schema):
+    likes: int
+    comments: int = Field(description="Comments and replies")
+    shares: int
+    views: int
+    comment_policy: CommentPolicy
+    pinned_comment: int | None
+    liked: bool = Field(description="Whether you (or the account of `as`) like the video")
+
+
+class CommentIn(InputSchema):
+    body: str = Field(
+        max_length=COMMENT_MAX,
+        description=f"1 to {COMMENT_MAX} characters (surrounding whitespace is dropped)",
+        json_schema_extra={"minLength": 1, "pattern": NOT_BLANK},
+    )
+    parent: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="The comment this replies to (not a reply)"
+    )
+
+
+class CommentOut(Schema):
+    id: int
+    video: str
+    parent: int | None
+    author: str = Field(description="The author's handle")
+    author_name: str
+    body: str = Field(description="Plain text, as written")
+    mentions: list[str] = Field(description="Handles of existing accounts the body mentions")
+    likes: int
+    reply_count: int
+    liked: bool
+    pinned: bool
+    created_at: dt.datetime
+
+    @staticmethod
+    def from_record(record: CommentRecord) -> CommentOut:
+        comment = record.comment
+        return CommentOut(
+            id=comment.pk,
+            video=comment.video.public_id,
+            parent=comment.parent_id,
+            author=comment.author.handle,
+            author_name=comment.author.display_name,
+            body=comment.body,
+            mentions=list(comment.mentions),
+            likes=comment.likes,
+            reply_count=comment.reply_count,
+            liked=record.liked,
+            pinned=record.pinned,
+            created_at=comment.created_at,
+        )
+
+
+class CommentPageOut(Schema):
+    items: list[CommentOut]
+    next_cursor: str | None
+
+
+class PinIn(InputSchema):
+    comment: int | None = Field(
+        ge=1, le=2**63 - 1, description="The comment to pin (not a reply), or null to unpin"
+    )
+
+
+class CommentSettingsIn(InputSchema):
+    policy: CommentPolicy = Field(description="Who may comment: everyone, followers, nobody")
+
+
+class ShareOut(Schema):
+    link: str = Field(description="The video page's address, to copy")
+    shares: int
+    embed_url: str | None = Field(description="The embeddable player (public videos only)")
+    embed_html: str | None = Field(description="An iframe of it, to paste into a page")
 
 
 # --- Views, watch history, hashtags, search ---------------------------------------------------

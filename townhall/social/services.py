@@ -9,21 +9,35 @@ its action log (``accounts.services.organisation_action_record``) naming the mem
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
 from townhall.accounts import roles
 from townhall.accounts.models import Account
+from townhall.accounts.roles import acts_for
 from townhall.accounts.services import organisation_action_record
 from townhall.accounts.visibility import is_hidden
-from townhall.errors import DomainError, NotFound
+from townhall.errors import DomainError, Forbidden, NotFound
+from townhall.media.captions import mentions_in
+from townhall.media.models import Video
+from townhall.media.selectors import video_list_visible
+from townhall.notifications.models import Kind
 from townhall.notifications.services import notification_send, notifications_withdraw
 
+from .commenting import (
+    COMMENT_MAX,
+    comment_powers,
+    comment_refusal,
+    comment_target,
+    video_target,
+)
 from .limits import rate_check
-from .models import AccountCounts, Block, Follow, Mute
+from .models import AccountCounts, Block, Comment, CommentLike, Follow, Like, Mute, VideoStats
 
 # --- Follows, blocks, mutes ------------------------------------------------------------------
 #
@@ -345,6 +359,353 @@ def mute_delete(*, actor: Account, muter: Account, muted: Account) -> bool:
 
 
 # --- Likes, comments, shares -----------------------------------------------------------------
+
+# How many of the accounts a comment mentions are notified (all of them are linked).
+MENTIONS_NOTIFIED_MAX = 20
+
+
+def _require_acts_for(actor: Account, account: Account) -> None:
+    """``actor`` likes, comments and shares as itself or as an organisation whose team it is on
+    (any role: the same rule as posting, ``roles.acts_for``)."""
+    if not acts_for(actor, account):
+        raise Forbidden("not_allowed", f"You cannot act for @{account.handle}.")
+
+
+def _video_seen_by(video: Video, viewer: Account | None) -> Video:
+    """``video`` as ``viewer`` may see it (with its owner), or 404 ``video_not_found``: the
+    same answer for a video that is not there, one that is not for the viewer, and one of an
+    account that blocked it or that it blocked (``media.selectors.video_list_visible``)."""
+    found = video_list_visible(viewer=viewer).filter(pk=video.pk).first()
+    if found is None:
+        raise NotFound("video_not_found", "No such video.")
+    return found
+
+
+def _sees(viewer: Account, video: Video) -> bool:
+    return video_list_visible(viewer=viewer).filter(pk=video.pk).exists()
+
+
+def _comment_seen_by(comment: Comment, viewer: Account) -> Video:
+    """The comment's video as ``viewer`` sees it; 404 ``comment_not_found`` when the comment's
+    author is hidden from ``viewer`` (a block), as if it were not there."""
+    video = _video_seen_by(comment.video, viewer)
+    if is_hidden(viewer, comment.author):
+        raise NotFound("comment_not_found", "No such comment.")
+    return video
+
+
+def _stats_of(video: Video) -> VideoStats:
+    """The video's stats row, made on first use (a video's rows are media's; its counts are
+    ours). Safe under concurrency: ``get_or_create`` takes the row another request made."""
+    stats, _ = VideoStats.objects.get_or_create(video=video)
+    return stats
+
+
+def _recorded(*, account: Account, actor: Account, action: str, detail: dict[str, object]) -> None:
+    """An action done for an organisation goes into its action log, naming the member."""
+    if account.pk != actor.pk:
+        organisation_action_record(organisation=account, actor=actor, action=action, detail=detail)
+
+
+def _video_link(video: Video) -> str:
+    return reverse("social:video", kwargs={"public_id": video.public_id})
+
+
+def _comment_link(comment: Comment) -> str:
+    return f"{_video_link(comment.video)}#comment-{comment.pk}"
+
+
+def like_create(*, actor: Account, account: Account, video: Video) -> bool:
+    """``account`` (``actor`` itself, or an organisation it acts for) likes ``video``;
+    idempotent. True when the like is new: then the video's count and its owner's count go up
+    by one (``F()``, in the same transaction, so they stay exact under concurrent likes) and
+    the owner is told, in one entry per video ("@a and 12 others liked your video")."""
+    _require_acts_for(actor, account)
+    video = _video_seen_by(video, account)
+    rate_check("like", str(actor.pk))
+    with transaction.atomic():
+        _, created = Like.objects.get_or_create(account=account, video=video)
+        if not created:
+            return False
+        _stats_of(video)
+        VideoStats.objects.filter(video=video).update(likes=F("likes") + 1)
+        AccountCounts.objects.get_or_create(account_id=video.owner_id)
+        AccountCounts.objects.filter(account_id=video.owner_id).update(likes=F("likes") + 1)
+        _recorded(
+            account=account, actor=actor, action="video.like", detail={"video": video.public_id}
+        )
+        notification_send(
+            recipient=video.owner,
+            kind=Kind.LIKE,
+            actor=account,
+            target=video_target(video),
+            group_key=video_target(video),
+            link=_video_link(video),
+        )
+    return True
+
+
+def like_delete(*, actor: Account, account: Account, video: Video) -> bool:
+    """Take ``account``'s like of ``video`` back; idempotent. True when there was one (the
+    counts go down by one). The owner's grouped notification stays: it told of a like."""
+    _require_acts_for(actor, account)
+    video = _video_seen_by(video, account)
+    rate_check("like", str(actor.pk))
+    with transaction.atomic():
+        deleted, _ = Like.objects.filter(account=account, video=video).delete()
+        if not deleted:
+            return False
+        VideoStats.objects.filter(video=video, likes__gt=0).update(likes=F("likes") - 1)
+        AccountCounts.objects.filter(account_id=video.owner_id, likes__gt=0).update(
+            likes=F("likes") - 1
+        )
+        _recorded(
+            account=account, actor=actor, action="video.unlike", detail={"video": video.public_id}
+        )
+    return True
+
+
+def clean_comment(body: str) -> str:
+    """A comment's text without surrounding whitespace: 1 to ``COMMENT_MAX`` characters, no
+    NUL (PostgreSQL cannot store one)."""
+    text = (body or "").strip()
+    if "\x00" in text:
+        raise DomainError.for_field(
+            "body", "comment_invalid", "A comment cannot contain NUL characters."
+        )
+    if not text:
+        raise DomainError.for_field("body", "comment_empty", "Write something to comment.")
+    if len(text) > COMMENT_MAX:
+        raise DomainError.for_field(
+            "body",
+            "comment_too_long",
+            f"A comment is at most {COMMENT_MAX} characters; this one has {len(text)}.",
+        )
+    return text
+
+
+def _mentioned(text: str) -> list[Account]:
+    """The active accounts ``text`` mentions, in the order it names them (one query)."""
+    handles = mentions_in(text)
+    if not handles:
+        return []
+    found = {a.handle: a for a in Account.objects.filter(handle__in=handles, is_active=True)}
+    return [found[h] for h in handles if h in found]
+
+
+def _comment_notify(
+    comment: Comment, *, video: Video, parent: Comment | None, mentioned: list[Account]
+) -> None:
+    """ "reply" to the parent's author, "comment" to the video's owner, "mention" to each
+    account mentioned: each account once, and only an account that may see the video."""
+    target, link, author = comment_target(comment), _comment_link(comment), comment.author
+    told = {author.pk}
+
+    def tell(recipient: Account, kind: str, *, seen: bool = False) -> None:
+        if recipient.pk in told or not (seen or _sees(recipient, video)):
+            return
+        told.add(recipient.pk)
+        notification_send(recipient=recipient, kind=kind, actor=author, target=target, link=link)
+
+    if parent is not None:
+        tell(parent.author, Kind.REPLY)
+    tell(video.owner, Kind.COMMENT, seen=True)
+    for account in mentioned[:MENTIONS_NOTIFIED_MAX]:
+        tell(account, Kind.MENTION)
+
+
+def comment_create(
+    *,
+    actor: Account,
+    author: Account,
+    video: Video,
+    body: str,
+    parent: Comment | None = None,
+) -> Comment:
+    """``author`` (``actor``, or an organisation it acts for, recorded in its action log)
+    comments on ``video``, or replies to ``parent`` (one level: a reply to a reply is 400
+    ``reply_to_reply``). The video's comment setting decides who may (``comment_refusal``:
+    403 ``comments_off``, ``comments_followers_only``). Mentions of existing accounts are kept
+    with the comment, linked on the page and notified."""
+    _require_acts_for(actor, author)
+    video = _video_seen_by(video, author)
+    text = clean_comment(body)
+    if parent is not None:
+        if parent.video_id != video.pk or is_hidden(author, parent.author):
+            raise NotFound("comment_not_found", "No such comment.")
+        if parent.parent_id is not None:
+            raise DomainError.for_field(
+                "parent",
+                "reply_to_reply",
+                "Replies go one level deep: reply to the comment, not to a reply.",
+            )
+    refusal = comment_refusal(author=author, video=video, policy=_stats_of(video).comment_policy)
+    if refusal is not None:
+        raise refusal
+    rate_check("comment", str(actor.pk))
+    mentioned = _mentioned(text)
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            video=video,
+            author=author,
+            written_by=actor,
+            parent=parent,
+            body=text,
+            mentions=[account.handle for account in mentioned],
+        )
+        VideoStats.objects.filter(video=video).update(comments=F("comments") + 1)
+        if parent is not None:
+            Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+        _recorded(
+            account=author,
+            actor=actor,
+            action="comment.post",
+            detail={"video": video.public_id, "comment": comment.pk},
+        )
+        _comment_notify(comment, video=video, parent=parent, mentioned=mentioned)
+    return comment
+
+
+def comment_delete(*, actor: Account, comment: Comment) -> None:
+    """Delete ``comment`` and its replies (``CommentPowers.may_delete``, else 403 ``not_allowed``),
+    with every notification about them. Done for an organisation, it is recorded in its action
+    log: the author's, when the team deletes the organisation's own comment, else the video
+    owner's."""
+    video = _comment_seen_by(comment, actor)
+    powers = comment_powers(actor, video)
+    if not powers.may_delete(comment):
+        raise Forbidden("not_allowed", "Only its author or the video's owner can delete this.")
+    on_behalf = comment.author if comment.author_id in powers.acts_as else video.owner
+    with transaction.atomic():
+        gone = 1 + Comment.objects.filter(parent=comment).count()
+        notifications_withdraw(target=comment_target(comment))
+        Comment.objects.filter(pk=comment.pk).delete()
+        VideoStats.objects.filter(video=video).update(comments=Greatest(F("comments") - gone, 0))
+        if comment.parent_id is not None:
+            Comment.objects.filter(pk=comment.parent_id, reply_count__gt=0).update(
+                reply_count=F("reply_count") - 1
+            )
+        _recorded(
+            account=on_behalf,
+            actor=actor,
+            action="comment.delete",
+            detail={"video": video.public_id, "comment": comment.pk},
+        )
+
+
+def comment_like_create(*, actor: Account, account: Account, comment: Comment) -> bool:
+    """``account`` likes ``comment``; idempotent, True when new (its count goes up with
+    ``F()``). No notification: the kinds have none for a comment's likes."""
+    _require_acts_for(actor, account)
+    _comment_seen_by(comment, account)
+    rate_check("like", str(actor.pk))
+    with transaction.atomic():
+        _, created = CommentLike.objects.get_or_create(account=account, comment=comment)
+        if created:
+            Comment.objects.filter(pk=comment.pk).update(likes=F("likes") + 1)
+            _recorded(
+                account=account, actor=actor, action="comment.like", detail={"comment": comment.pk}
+            )
+    return created
+
+
+def comment_like_delete(*, actor: Account, account: Account, comment: Comment) -> bool:
+    """Take ``account``'s like of ``comment`` back; idempotent, True when there was one."""
+    _require_acts_for(actor, account)
+    _comment_seen_by(comment, account)
+    rate_check("like", str(actor.pk))
+    with transaction.atomic():
+        deleted, _ = CommentLike.objects.filter(account=account, comment=comment).delete()
+        if deleted:
+            Comment.objects.filter(pk=comment.pk, likes__gt=0).update(likes=F("likes") - 1)
+            _recorded(
+                account=account,
+                actor=actor,
+                action="comment.unlike",
+                detail={"comment": comment.pk},
+            )
+    return bool(deleted)
+
+
+def _require_manages_comments(actor: Account, video: Video) -> Video:
+    """The video's owner, or anyone on its team, runs its comments (pin, setting)."""
+    video = _video_seen_by(video, actor)
+    if not acts_for(actor, video.owner):
+        raise Forbidden("not_allowed", "Only the video's owner can change its comments.")
+    return video
+
+
+def comment_pin(*, actor: Account, video: Video, comment: Comment | None) -> VideoStats:
+    """Pin ``comment`` above the others of ``video`` (replacing the one pinned before), or
+    unpin with None. A reply cannot be pinned (400 ``pin_reply``); a comment of another video
+    is 404 ``comment_not_found``."""
+    video = _require_manages_comments(actor, video)
+    if comment is not None:
+        if comment.video_id != video.pk:
+            raise NotFound("comment_not_found", "No such comment.")
+        if comment.parent_id is not None:
+            raise DomainError.for_field(
+                "comment", "pin_reply", "Only a comment can be pinned, not a reply."
+            )
+    with transaction.atomic():
+        stats = _stats_of(video)
+        VideoStats.objects.filter(video=video).update(pinned_comment=comment)
+        _recorded(
+            account=video.owner,
+            actor=actor,
+            action="comment.pin" if comment is not None else "comment.unpin",
+            detail={"video": video.public_id, "comment": comment.pk if comment else None},
+        )
+    stats.pinned_comment = comment
+    return stats
+
+
+def comment_policy_set(*, actor: Account, video: Video, policy: str) -> VideoStats:
+    """Who may comment on ``video``: "on" (everyone who sees it), "followers" (the owner's
+    approved followers) or "off"; the owner and its team always may. Comments already
+    written stay."""
+    if policy not in VideoStats.Comments.values:
+        raise DomainError.for_field(
+            "policy",
+            "comment_policy_invalid",
+            f"Comments are one of: {', '.join(VideoStats.Comments.values)}.",
+        )
+    video = _require_manages_comments(actor, video)
+    with transaction.atomic():
+        stats = _stats_of(video)
+        VideoStats.objects.filter(video=video).update(comment_policy=policy)
+        _recorded(
+            account=video.owner,
+            actor=actor,
+            action="comment.settings",
+            detail={"video": video.public_id, "policy": policy},
+        )
+    stats.comment_policy = policy
+    return stats
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A share counted: the video's share count after it, and whether it may be embedded."""
+
+    video: Video
+    shares: int
+    embeddable: bool
+
+
+def share_record(*, actor: Account | None, video: Video, client_key: str) -> Shared:
+    """Count one share of ``video`` (copying its link): any video ``actor`` may see can be
+    shared by link (who opens the link sees it only if they may), and a public one may also be
+    embedded. Rate-limited per account, or signed out per ``client_key`` (a keyed hash of the
+    client, never stored)."""
+    video = _video_seen_by(video, actor)
+    rate_check("share", str(actor.pk) if actor is not None else f"client:{client_key}")
+    with transaction.atomic():
+        _stats_of(video)
+        VideoStats.objects.filter(video=video).update(shares=F("shares") + 1)
+        shares = VideoStats.objects.filter(video=video).values_list("shares", flat=True).get()
+    embeddable = video.is_public and video.state == Video.State.PUBLISHED
+    return Shared(video=video, shares=shares, embeddable=embeddable)
 
 
 # --- Views, watch history, hashtags, search ---------------------------------------------------

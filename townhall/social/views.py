@@ -9,29 +9,62 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from townhall.accounts import roles
 from townhall.accounts.models import Account
-from townhall.accounts.selectors import account_get, organisation_list_for
+from townhall.accounts.selectors import account_get, organisation_get, organisation_list_for
 from townhall.accounts.visibility import account_get_visible
+from townhall.errors import DomainError, NotAuthenticated, NotFound
 from townhall.media import playback
-from townhall.media.models import Rendition
+from townhall.media.models import Rendition, Video
 from townhall.media.selectors import (
     video_acted_for,
+    video_get_visible,
     video_list_visible,
     video_record_get_visible,
 )
 from townhall.pagination import PAGE_DEFAULT, Position, cursor_decode
-from townhall.web.pages import safe_next, shows_domain_errors
+from townhall.web.pages import (
+    error_page,
+    form_status,
+    refuses_whole_request,
+    safe_next,
+    shows_domain_errors,
+    with_error_headers,
+)
 
 from . import selectors, services
+from .commenting import COMMENT_MAX, CommentPowers, comment_powers, comment_refusal
 from .markup import text_html
-from .models import Follow
+from .models import Follow, VideoStats
+from .selectors import (
+    CommentRecord,
+    comment_get_visible,
+    comment_page,
+    liked_by,
+    reply_page,
+    video_stats,
+)
+from .services import (
+    comment_create,
+    comment_delete,
+    comment_like_create,
+    comment_like_delete,
+    comment_pin,
+    comment_policy_set,
+    like_create,
+    like_delete,
+    share_record,
+)
+from .sharing import client_key, share_links
 
 STATUS_POLL_MS = 2000
 
@@ -39,6 +72,14 @@ STATUS_POLL_MS = 2000
 def _viewer(request: HttpRequest) -> Account | None:
     user = request.user
     return user if isinstance(user, Account) else None
+
+
+def _me(request: HttpRequest) -> Account:
+    """The signed-in account, in views that ``login_required`` guards."""
+    viewer = _viewer(request)
+    if viewer is None:
+        raise NotAuthenticated("not_authenticated", "Log in first.")
+    return viewer
 
 
 # --- Profiles ---------------------------------------------------------------------------------
@@ -88,6 +129,8 @@ def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "has_hls": "hls/master.m3u8" in names,
         "caption": text_html(record.caption, record.mentions),
         "poll_ms": STATUS_POLL_MS,
+        # Likes, comments and shares under the video: their own section's helper.
+        **talk_context(request, video, shared=request.GET.get("shared") == "1"),
     }
     response = render(request, "social/video.html", context)
     if not video.is_public:
@@ -101,12 +144,6 @@ def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
 # swapped in place (``hx-post``, the panel fragment in answer). Acting as an organisation:
 # the form's ``as`` field names it (any team member follows as it; requests, blocks and mutes
 # are for its owners and admins, as the services say).
-
-
-def _me(request: HttpRequest) -> Account:
-    viewer = _viewer(request)
-    assert viewer is not None, "login_required comes first"
-    return viewer
 
 
 def _acting(request: HttpRequest, me: Account) -> Account:
@@ -332,6 +369,280 @@ def settings_muted(request: HttpRequest) -> HttpResponse:
 
 
 # --- Likes, comments, shares -----------------------------------------------------------------
+
+COMMENTS_PER_PAGE = 20
+REPLIES_PER_PAGE = 20
+
+
+def talk_context(
+    request: HttpRequest,
+    video: Video,
+    *,
+    error: DomainError | None = None,
+    body: str = "",
+    shared: bool = False,
+) -> dict[str, Any]:
+    """What the video page shows under the video: the like button and count, the share panel,
+    and a page of comments with their first replies, the forms and the buttons ``viewer`` may
+    use. A fixed number of queries, whatever the page of comments holds. ``error`` and ``body``:
+    a comment form shown again with what went wrong."""
+    viewer = _viewer(request)
+    stats = video_stats(video)
+    powers = comment_powers(viewer, video)
+    page = comment_page(
+        viewer=viewer,
+        video=video,
+        after=cursor_decode(request.GET.get("comments", "")),
+        limit=COMMENTS_PER_PAGE,
+    )
+    refusal = (
+        comment_refusal(author=viewer, video=video, policy=stats.comment_policy)
+        if viewer is not None
+        else None
+    )
+    embeddable = video.is_public and video.state == Video.State.PUBLISHED
+    return {
+        "talk": {
+            "stats": stats,
+            "liked": video.pk in liked_by(viewer, [video]),
+            "signed_in": viewer is not None,
+            "acting_as": (
+                [m.organisation for m in organisation_list_for(account=viewer)] if viewer else []
+            ),
+            "manages": video_acted_for(video, viewer),
+            "refusal": refusal,
+            "comments": [_comment_item(record, powers) for record in page.items],
+            "next_cursor": page.next_cursor,
+            "error": error,
+            "body": body,
+            "comment_max": COMMENT_MAX,
+            "policies": VideoStats.Comments.choices,
+            "links": share_links(video, embeddable=embeddable, absolute=request.build_absolute_uri),
+            "shared": shared,
+        }
+    }
+
+
+def _comment_item(record: CommentRecord, powers: CommentPowers) -> dict[str, Any]:
+    comment = record.comment
+    return {
+        "record": record,
+        "comment": comment,
+        "html": text_html(comment.body, comment.mentions),
+        "can_delete": powers.may_delete(comment),
+        "replies": [_comment_item(reply, powers) for reply in record.replies],
+        "more_replies": comment.reply_count > len(record.replies),
+    }
+
+
+def _video_back(request: HttpRequest, video: Video, anchor: str = "comments") -> HttpResponse:
+    return redirect(safe_next(request) or f"{_video_url(video)}#{anchor}")
+
+
+def _video_url(video: Video) -> str:
+    return reverse("social:video", kwargs={"public_id": video.public_id})
+
+
+def _comments_answer(
+    request: HttpRequest,
+    video: Video,
+    *,
+    error: DomainError | None = None,
+    body: str = "",
+) -> HttpResponse:
+    """The answer to a comment action: the comments section again for HTMX (with the error, if
+    any, inside it: HTMX swaps only a 2xx answer), otherwise back to the video page, or a page
+    of the comments with the form's error and the error's status."""
+    if _is_htmx(request):
+        context = {"video": video, **talk_context(request, video, error=error, body=body)}
+        return render(request, "social/_comments.html", context)
+    if error is None:
+        return _video_back(request, video)
+    if refuses_whole_request(error):
+        return error_page(request, error)
+    context = {"video": video, **talk_context(request, video, error=error, body=body)}
+    response = render(request, "social/comments_page.html", context, status=form_status(error))
+    return with_error_headers(response, error)
+
+
+def _acting_for(request: HttpRequest, viewer: Account) -> Account:
+    """The account a form acts as: the signed-in one, or the organisation its ``as`` names."""
+    handle = request.POST.get("as", "")
+    return organisation_get(handle=handle) if handle else viewer
+
+
+@login_required
+@require_POST
+@shows_domain_errors
+def video_like(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Like (``like=1``) or unlike (``like=0``) the video; HTMX swaps the button in place."""
+    viewer = _me(request)
+    video = video_get_visible(public_id=public_id, viewer=viewer)
+    account = _acting_for(request, viewer)
+    try:
+        if request.POST.get("like", "1") == "1":
+            like_create(actor=viewer, account=account, video=video)
+        else:
+            like_delete(actor=viewer, account=account, video=video)
+    except DomainError as error:
+        if _is_htmx(request) and not refuses_whole_request(error):
+            context = {"video": video, **talk_context(request, video), "like_error": error}
+            return render(request, "social/_like.html", context)
+        raise
+    if _is_htmx(request):
+        return render(
+            request, "social/_like.html", {"video": video, **talk_context(request, video)}
+        )
+    return _video_back(request, video, "like")
+
+
+@require_POST
+@shows_domain_errors
+def video_share(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Count a share (the "Copy link" button) and show the link and, for a public video, the
+    embed snippet; signed out too."""
+    viewer = _viewer(request)
+    video = video_get_visible(public_id=public_id, viewer=viewer)
+    share_record(actor=viewer, video=video, client_key=client_key(request))
+    if _is_htmx(request):
+        context = {"video": video, **talk_context(request, video, shared=True)}
+        return render(request, "social/_share.html", context)
+    return redirect(f"{_video_url(video)}?shared=1#share")
+
+
+@login_required
+@require_POST
+@shows_domain_errors
+def comment_create_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    viewer = _me(request)
+    body = request.POST.get("body", "")
+    parent_id = request.POST.get("parent", "")
+    account = _acting_for(request, viewer)
+    video = video_get_visible(public_id=public_id, viewer=account)
+    try:
+        parent = (
+            comment_get_visible(comment_id=_comment_number(parent_id), viewer=account)
+            if parent_id
+            else None
+        )
+        comment_create(actor=viewer, author=account, video=video, body=body, parent=parent)
+    except DomainError as error:
+        return _comments_answer(request, video, error=error, body=body)
+    return _comments_answer(request, video)
+
+
+def _comment_number(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit():
+        raise NotFound("comment_not_found", "No such comment.")
+    return int(raw)
+
+
+@login_required
+@require_POST
+@shows_domain_errors
+def comment_delete_view(request: HttpRequest, comment_id: int) -> HttpResponse:
+    viewer = _me(request)
+    comment = comment_get_visible(comment_id=comment_id, viewer=viewer)
+    comment_delete(actor=viewer, comment=comment)
+    return _comments_answer(request, comment.video)
+
+
+@login_required
+@require_POST
+@shows_domain_errors
+def comment_like_view(request: HttpRequest, comment_id: int) -> HttpResponse:
+    viewer = _me(request)
+    account = _acting_for(request, viewer)
+    comment = comment_get_visible(comment_id=comment_id, viewer=account)
+    try:
+        if request.POST.get("like", "1") == "1":
+            comment_like_create(actor=viewer, account=account, comment=comment)
+        else:
+            comment_like_delete(actor=viewer, account=account, comment=comment)
+    except DomainError as error:
+        return _comments_answer(request, comment.video, error=error)
+    return _comments_answer(request, comment.video)
+
+
+@login_required
+@require_POST
+@shows_domain_errors
+def comment_pin_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Pin the comment ``comment`` names, or unpin with an empty one."""
+    viewer = _me(request)
+    video = video_get_visible(public_id=public_id, viewer=viewer)
+    raw = request.POST.get("comment", "")
+    comment = comment_get_visible(comment_id=_comment_number(raw), viewer=viewer) if raw else None
+    try:
+        comment_pin(actor=viewer, video=video, comment=comment)
+    except DomainError as error:
+        return _comments_answer(request, video, error=error)
+    return _comments_answer(request, video)
+
+
+@login_required
+@require_POST
+@shows_domain_errors
+def comment_settings_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    viewer = _me(request)
+    video = video_get_visible(public_id=public_id, viewer=viewer)
+    try:
+        comment_policy_set(actor=viewer, video=video, policy=request.POST.get("policy", ""))
+    except DomainError as error:
+        return _comments_answer(request, video, error=error)
+    return _comments_answer(request, video)
+
+
+@require_safe
+@shows_domain_errors
+def comment_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """All the replies to a comment, a page at a time (the video page shows the first few)."""
+    viewer = _viewer(request)
+    comment = comment_get_visible(comment_id=comment_id, viewer=viewer)
+    video = comment.video
+    powers = comment_powers(viewer, video)
+    page = reply_page(
+        viewer=viewer,
+        comment=comment,
+        after=cursor_decode(request.GET.get("after", "")),
+        limit=REPLIES_PER_PAGE,
+    )
+    context = {
+        "video": video,
+        "item": _comment_item(CommentRecord(comment=comment, liked=False), powers),
+        "replies": [_comment_item(record, powers) for record in page.items],
+        "next_cursor": page.next_cursor,
+    }
+    response = render(request, "social/replies.html", context)
+    if not video.is_public:
+        response["Cache-Control"] = playback.PRIVATE_CACHE_CONTROL
+    return response
+
+
+@require_safe
+@xframe_options_exempt
+@shows_domain_errors
+def embed(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The minimal player other sites frame (the embed snippet): a public, published video
+    only, whoever asks (anyone else's is 404, as a missing one). The only page that may be
+    framed: its CSP allows any ancestor, and it sends no X-Frame-Options."""
+    video = video_get_visible(public_id=public_id, viewer=None, with_renditions=True)
+    renditions = list(video.renditions.all())
+    mp4s = sorted(
+        (r for r in renditions if r.kind == Rendition.Kind.MP4),
+        key=lambda r: min(r.width or 0, r.height or 0),
+        reverse=True,
+    )
+    context = {
+        "video": video,
+        "owner": video.owner,
+        "mp4s": mp4s,
+        "has_poster": any(r.name == "poster.jpg" for r in renditions),
+        "page_url": request.build_absolute_uri(_video_url(video)),
+    }
+    response = render(request, "social/embed.html", context)
+    response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": ["*"]}  # type: ignore[attr-defined]
+    return response
 
 
 # --- Views, watch history, hashtags, search ---------------------------------------------------
