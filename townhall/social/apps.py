@@ -12,7 +12,7 @@ class SocialConfig(AppConfig):
         from townhall.media.audience import followed_rule_register
         from townhall.notifications.services import filter_register
 
-        from . import rules
+        from . import receivers, rules  # noqa: F401 (receivers: the search index's signals)
         from .hooks import HOOKS
 
         followed_rule_register(rules.followed_ids)

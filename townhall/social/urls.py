@@ -11,4 +11,6 @@ urlpatterns = [
     # Likes, comments, shares
     # Views, watch history, hashtags, search
     path("tag/<str:tag>", views.hashtag, name="hashtag"),
+    path("search", views.search, name="search"),
+    path("settings/history", views.history, name="history"),
 ]
