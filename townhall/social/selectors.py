@@ -27,6 +27,7 @@ from townhall.media.selectors import video_list_visible
 from townhall.pagination import Page, Position, cursor_decode, cursor_encode
 
 from .models import SearchEntry, VideoTag, WatchEntry
+from .services import watched_public_id
 
 # --- Follows, blocks, mutes ------------------------------------------------------------------
 
@@ -122,7 +123,10 @@ def watch_history(*, account: Account, after: Position | None, limit: int) -> Pa
         rows = rows.filter(Q(watched_at__lt=at) | Q(watched_at=at, pk__lt=pk))
     found = list(rows[: limit + 1])
     page = found[:limit]
-    opened = [(row, str(vault.open(row, "video")), str(vault.open(row, "played"))) for row in page]
+    opened = [
+        (row, watched_public_id(vault.open(row, "video")), str(vault.open(row, "played")))
+        for row in page
+    ]
     ids = {public_id for _, public_id, _ in opened}
     videos = (
         {
