@@ -66,7 +66,21 @@ def test_hashtags_by_their_start(people):
 
 @pytest.mark.parametrize(
     "query",
-    ['"', '""', "*", "NEAR(", "NEAR(a b)", 'a"b*', "AND", "OR NOT", "-priya", "^", "col:x", "(", "'"],
+    [
+        '"',
+        '""',
+        "*",
+        "NEAR(",
+        "NEAR(a b)",
+        'a"b*',
+        "AND",
+        "OR NOT",
+        "-priya",
+        "^",
+        "col:x",
+        "(",
+        "'",
+    ],
 )
 def test_query_syntax_is_only_text(people, query):
     search(viewer=None, query=query, after=None, limit=10)

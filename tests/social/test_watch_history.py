@@ -36,9 +36,11 @@ def watch(viewer, videos, played=2.5):
 
 
 def held(account, region=None) -> int:
-    return WatchEntry.objects.using(f"region_{region or account.home_region}").filter(
-        account_id=account.pk
-    ).count()
+    return (
+        WatchEntry.objects.using(f"region_{region or account.home_region}")
+        .filter(account_id=account.pk)
+        .count()
+    )
 
 
 def test_history_lists_newest_first_by_cursor(owner, viewer):

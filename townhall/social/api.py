@@ -83,7 +83,7 @@ def watch_history_list(
 
 @router.delete(
     "/me/history",
-    response={204: None, **error_responses(401, 503)},
+    response={204: None, **error_responses(401, 403, 503)},
     operation_id="watch_history_clear",
     summary="Clear my watch history",
 )

@@ -189,27 +189,26 @@ def hashtag_videos(
         "video__owner", "video__stats"
     )
     if sort is HashtagSort.VIEWS:
-        rows = rows.annotate(views=Coalesce(F("video__stats__views"), 0)).order_by(
+        by_views = rows.annotate(views=Coalesce(F("video__stats__views"), 0)).order_by(
             "-views", "-video_id"
         )
         if after is not None:
             views, video_pk = cast(tuple[int, int], after)
-            rows = rows.filter(Q(views__lt=views) | Q(views=views, video_id__lt=video_pk))
-        found = list(rows[: limit + 1])
-        page = found[:limit]
-        more = len(found) > limit
-        last = page[-1] if page else None
+            by_views = by_views.filter(Q(views__lt=views) | Q(views=views, video_id__lt=video_pk))
+        viewed = list(by_views[: limit + 1])
+        most = viewed[:limit]
+        last = most[-1] if most else None
         cursor = (
-            ListCursor.encode("views", last.views, last.video_id)  # type: ignore[attr-defined]
-            if more and last is not None
+            ListCursor.encode("views", last.views, last.video_id)
+            if len(viewed) > limit and last is not None
             else None
         )
-        return Listing(items=[row.video for row in page], next_cursor=cursor)
-    rows = rows.order_by("-published_at", "-pk")
+        return Listing(items=[row.video for row in most], next_cursor=cursor)
+    newest = rows.order_by("-published_at", "-pk")
     if after is not None:
         at, pk = cast(Position, after)
-        rows = rows.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk))
-    found = list(rows[: limit + 1])
+        newest = newest.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk))
+    found = list(newest[: limit + 1])
     page = found[:limit]
     more = len(found) > limit
     return Listing(
@@ -386,11 +385,7 @@ def search(
         else SearchHit(kind="video", video=row.video)
         for row in page
     ]
-    cursor = (
-        ListCursor.encode("rank", page[-1].bucket, page[-1].pk)  # type: ignore[attr-defined]
-        if more
-        else None
-    )
+    cursor = ListCursor.encode("rank", page[-1].bucket, page[-1].pk) if more else None
     return Listing(items=items, next_cursor=cursor)
 
 

@@ -20,10 +20,10 @@ from townhall.accounts import roles
 from townhall.accounts.models import Account
 from townhall.accounts.selectors import organisation_list_for
 from townhall.accounts.visibility import account_get_visible
+from townhall.errors import DomainError
 from townhall.media import playback
 from townhall.media.models import Rendition
 from townhall.media.selectors import video_acted_for, video_record_get_visible
-from townhall.errors import DomainError
 from townhall.pagination import cursor_decode
 from townhall.web.pages import shows_domain_errors
 
