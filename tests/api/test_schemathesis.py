@@ -70,6 +70,7 @@ from townhall.apikit.errors import ErrorOut
 from townhall.media import tus, uploads
 from townhall.media.models import Video, VideoText
 from townhall.media.services import owner_vault
+from townhall.social.services import video_index
 
 # The same judgement as `schemathesis run` from the repository root: the file says what a
 # document cannot (answers that depend on stored state or a file's content).
@@ -156,6 +157,8 @@ def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
         VideoText, video_id=private.pk, caption="#private for @" + mate.handle
     )
     upload = uploads.upload_create(uploader=person, length=100)
+    Video.objects.filter(pk=public.pk).update(caption="#civics", hashtags=["civics"])
+    video_index(video_id=public.pk)
     EXISTING.update(
         handle=[org.handle, person.handle, other_org.handle],
         member=[mate.handle, person.handle],
@@ -163,6 +166,7 @@ def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
         token_id=[token.pk],
         public_id=[public.public_id, private.public_id],
         upload_id=[upload.id],
+        tag=["civics"],
     )
     yield {"Authorization": f"Bearer {secret}"}
     EXISTING.clear()

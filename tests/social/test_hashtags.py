@@ -140,7 +140,10 @@ def test_the_api_lists_both_sorts(api, owner):
 
 
 def test_the_api_refuses_bad_input(api):
-    assert api.call("GET", "/hashtags/no-way/videos").status_code == 400
+    malformed = api.call("GET", "/hashtags/no-way/videos")
+    assert malformed.status_code == 404
+    assert malformed.json()["error"]["code"] == "hashtag_not_found"
+    assert api.call("GET", "/hashtags/Åland/videos").status_code == 200
     assert api.call("GET", "/hashtags/civics/videos", {"sort": "likes"}).status_code == 400
     # A newest-first cursor is not a most-viewed one, and vice versa.
     assert api.call("GET", "/hashtags/civics/videos", {"cursor": "abc"}).status_code == 400

@@ -25,7 +25,7 @@ from .schemas import (
     WatchEntryOut,
     WatchHistoryPageOut,
 )
-from .selectors import HASHTAG_PATTERN, SEARCH_QUERY_MAX, HashtagSort, SearchKind
+from .selectors import SEARCH_QUERY_MAX, HashtagSort, SearchKind
 
 router = Router(tags=["social"])
 
@@ -101,7 +101,9 @@ def watch_history_clear(request: AuthedRequest) -> Status[None]:
 )
 def hashtag_video_list(
     request: HttpRequest,
-    tag: str = Path(..., pattern=HASHTAG_PATTERN, description="Without the #"),
+    # Not declared as a pattern: a hashtag is Unicode word characters, which JSON Schema's
+    # ``\w`` (ASCII in ECMAScript) cannot say; anything else is 404 hashtag_not_found.
+    tag: str = Path(..., description="Without the #: letters, digits and _, up to 50"),
     sort: HashtagSort = HashtagSort.NEWEST,
     cursor: str = CURSOR,
     limit: int = LIMIT,

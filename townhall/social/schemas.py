@@ -29,6 +29,7 @@ class ViewIn(InputSchema):
         ge=0,
         le=VIEW_PLAYED_MAX,
         allow_inf_nan=False,
+        strict=True,
         description="Seconds of the video played so far on this page load",
     )
 
