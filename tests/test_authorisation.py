@@ -553,3 +553,48 @@ def test_likes_and_comments(
             assert response.json()["error"]["code"] == "not_allowed"
         if response.status_code == 404:
             assert response.json()["error"]["code"] == "video_not_found"
+
+
+# --- Counting a view, and one's watch history -------------------------------------------------
+
+VIEW_ROWS = [
+    (owner, visibility, state, viewer)
+    for owner, viewers in VIEWERS_OF.items()
+    for viewer in viewers
+    for visibility, state in AUDIENCE
+]
+
+
+@pytest.mark.parametrize(
+    ("owner_kind", "visibility", "state", "viewer"),
+    VIEW_ROWS,
+    ids=[f"{o}-{v}-{s}-{w.replace(' ', '_')}" for o, v, s, w in VIEW_ROWS],
+)
+def test_counting_a_view(world, api_as, owner_kind, visibility, state, viewer) -> None:
+    """Who may see a video may report a view of it (the same 404 otherwise); only a view of a
+    published one counts."""
+    owner = world.pat if owner_kind == "person" else world.civic
+    video = video_of(owner, visibility, state)
+    expected = (TEAM if (owner_kind, viewer) in ACTS_FOR else AUDIENCE)[(visibility, state)]
+    response = api_for(viewer, world, api_as).call(
+        "POST", f"/videos/{video.public_id}/views", {"played": 5}
+    )
+    assert response.status_code == expected
+    if expected == 200:
+        assert response.json()["counted"] == (state == "published")
+    else:
+        assert response.json()["error"]["code"] == "video_not_found"
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "stranger", "person owner", "staff"])
+def test_clearing_watch_history_is_ones_own(world, api_as, viewer) -> None:
+    """Anyone signed in clears their own history, never another's; signed out, 401."""
+    video = video_of(world.pat, "public", "published")
+    others = world.people["org admin"]
+    assert (api_as(others).call("POST", f"/videos/{video.public_id}/views", {"played": 5}).json())[
+        "counted"
+    ]
+    response = api_for(viewer, world, api_as).call("DELETE", "/me/history")
+    assert response.status_code == (401 if viewer == "anonymous" else 204)
+    kept = api_as(others).call("GET", "/me/history").json()["items"]
+    assert [item["video_id"] for item in kept] == [video.public_id]

@@ -76,7 +76,7 @@ from townhall.media import tus, uploads
 from townhall.media.models import Video, VideoText
 from townhall.media.services import owner_vault
 from townhall.notifications.services import notification_send
-from townhall.social.services import comment_create, follow_create, mute_create
+from townhall.social.services import comment_create, follow_create, mute_create, video_index
 
 # The same judgement as `schemathesis run` from the repository root: the file says what a
 # document cannot (answers that depend on stored state or a file's content).
@@ -179,6 +179,8 @@ def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
     reply = comment_create(
         actor=person, author=person, video=public, body="a reply", parent=comment
     )
+    Video.objects.filter(pk=public.pk).update(caption="#civics", hashtags=["civics"])
+    video_index(video_id=public.pk)
     EXISTING.update(
         handle=[org.handle, person.handle, other_org.handle, invitee.handle, mate.handle],
         member=[mate.handle, person.handle],
@@ -187,6 +189,7 @@ def bearer(person, make_person, make_org) -> Iterator[dict[str, str]]:
         public_id=[public.public_id, private.public_id],
         upload_id=[upload.id],
         comment_id=[comment.pk, reply.pk],
+        tag=["civics"],
     )
     yield {"Authorization": f"Bearer {secret}"}
     EXISTING.clear()

@@ -24,6 +24,7 @@ from townhall.regions.selectors import storage_for, storage_walk
 from .captions import caption_tags
 from .models import MediaJob, Rendition, Video, VideoText
 from .probe import ProbeResult, probe
+from .signals import video_published
 from .sources import original_reader
 
 CAPTION_MAX = 2200
@@ -217,9 +218,12 @@ def original_delete(*, video: Video, vault: Vault) -> None:
 
 
 def video_publish(*, video: Video) -> None:
+    """Mark a transcoded video published, and tell the apps above (``signals.video_published``:
+    the social app indexes a public video's hashtags and caption)."""
     Video.objects.filter(pk=video.pk).update(
         state=Video.State.PUBLISHED, progress=100, published_at=timezone.now()
     )
+    video_published.send(sender=Video, video_id=video.pk)
 
 
 def videos_rehome(*, owner_id: int, region: str) -> int:

@@ -13,7 +13,7 @@ class SocialConfig(AppConfig):
         from townhall.media.audience import followed_rule_register
         from townhall.notifications.services import filter_register
 
-        from . import rules, services
+        from . import receivers, rules, services  # noqa: F401 (receivers: the search index's signals)
         from .hooks import HOOKS
 
         followed_rule_register(rules.followed_ids)

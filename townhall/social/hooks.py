@@ -14,13 +14,14 @@ from townhall.accountdata.hooks import AccountDataHooks
 from townhall.audit.gateway import Vault
 
 from .models import WatchEntry
+from .services import watched_public_id
 
 
 def _export(vault: Vault) -> dict[str, Any]:
     history = [
         {
-            "video": vault.open(row, "video"),
-            "played": vault.open(row, "played"),
+            "video": watched_public_id(vault.open(row, "video")),
+            "played": float(vault.open(row, "played")),
             "watched_at": row.watched_at.isoformat(),
         }
         for row in vault.rows(WatchEntry).order_by("watched_at", "pk")

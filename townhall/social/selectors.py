@@ -3,23 +3,58 @@ hashtags and search. Lists are paged by cursor (``townhall.pagination``), never 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, cast
 
-from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet, Value, Window
-from django.db.models.functions import RowNumber
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, RowNumber
 
 from townhall.accounts.models import Account
 from townhall.accounts.roles import acts_for
 from townhall.accounts.selectors import account_get
 from townhall.accounts.visibility import hidden_from, is_hidden
-from townhall.errors import Forbidden, NotFound
+from townhall.audit.gateway import own_vault
+from townhall.errors import DomainError, Forbidden, NotFound
 from townhall.media.models import Video
 from townhall.media.selectors import video_list_visible
-from townhall.pagination import Page, Position, newest_first
+from townhall.pagination import Page, Position, cursor_decode, cursor_encode, newest_first
 
-from .models import AccountCounts, Block, Comment, CommentLike, Follow, Like, Mute, VideoStats
+from .models import (
+    AccountCounts,
+    Block,
+    Comment,
+    CommentLike,
+    Follow,
+    Like,
+    Mute,
+    SearchEntry,
+    VideoStats,
+    VideoTag,
+    WatchEntry,
+)
+from .services import watched_public_id
 
 # --- Follows, blocks, mutes ------------------------------------------------------------------
 #
@@ -324,3 +359,378 @@ def liked_by(viewer: Account | None, videos: Iterable[Video]) -> set[int]:
 
 
 # --- Views, watch history, hashtags, search ---------------------------------------------------
+
+
+class ListCursor:
+    """Opaque cursors for the lists here that are not newest first: a position of kind
+    ``prefix`` (hashtag videos by views, search results by rank, hashtags by name), as
+    unpadded URL-safe base64 of ``prefix:value:...``. ``decode`` refuses anything ``encode``
+    could not have made with 400 ``cursor_invalid``, as ``pagination.cursor_decode`` does."""
+
+    @staticmethod
+    def encode(prefix: str, *parts: object) -> str:
+        raw = ":".join([prefix, *(str(p) for p in parts)])
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @staticmethod
+    def decode(cursor: str, prefix: str, count: int) -> list[str] | None:
+        if not cursor:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raw = ""
+        kind, _, rest = raw.partition(":")
+        parts = rest.split(":", count - 1) if rest else []
+        if kind != prefix or len(parts) != count or "\x00" in rest:
+            raise DomainError.for_field(
+                "cursor", "cursor_invalid", "The cursor is not one this API gave out."
+            )
+        return parts
+
+    @classmethod
+    def decode_numbers(cls, cursor: str, prefix: str) -> tuple[int, int] | None:
+        """A (number, pk) position: views or a rank bucket, then the row's key."""
+        parts = cls.decode(cursor, prefix, 2)
+        if parts is None:
+            return None
+        try:
+            number, pk = int(parts[0]), int(parts[1])
+        except ValueError:
+            number, pk = -1, 0
+        if not (0 <= number < 2**63 and 0 < pk < 2**63):
+            raise DomainError.for_field(
+                "cursor", "cursor_invalid", "The cursor is not one this API gave out."
+            )
+        return number, pk
+
+
+@dataclass(frozen=True)
+class Listing[T]:
+    """One page of a list that is not newest first, with the cursor of the next page."""
+
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def video_views(video: Video) -> int:
+    """A video's public view count (0 before its first view made its stats row)."""
+    try:
+        return int(video.stats.views)
+    except ObjectDoesNotExist:
+        return 0
+
+
+# Watch history -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    """One counted view in the viewer's history: the video (None when it is gone or no longer
+    visible to the viewer), its public id, and how many seconds were played."""
+
+    watched_at: dt.datetime
+    public_id: str
+    played: float
+    video: Video | None
+
+
+def watch_history(*, account: Account, after: Position | None, limit: int) -> Page[WatchItem]:
+    """One page of ``account``'s watch history, newest first, decrypted: one vault, its key,
+    one query for the page (home region), one for the videos that still exist and that the
+    account may still see."""
+    vault = own_vault(account, acting=account)
+    rows = vault.rows(WatchEntry).order_by("-watched_at", "-pk")
+    if after is not None:
+        at, pk = after
+        rows = rows.filter(Q(watched_at__lt=at) | Q(watched_at=at, pk__lt=pk))
+    found = list(rows[: limit + 1])
+    page = found[:limit]
+    opened = [
+        (row, watched_public_id(vault.open(row, "video")), str(vault.open(row, "played")))
+        for row in page
+    ]
+    ids = {public_id for _, public_id, _ in opened}
+    videos = (
+        {
+            v.public_id: v
+            for v in video_list_visible(viewer=account)
+            .filter(public_id__in=ids)
+            .select_related("stats")
+        }
+        if ids
+        else {}
+    )
+    items = [
+        WatchItem(
+            watched_at=row.watched_at,
+            public_id=public_id,
+            played=float(played),
+            video=videos.get(public_id),
+        )
+        for row, public_id, played in opened
+    ]
+    more = len(found) > limit
+    return Page(items=items, after=(page[-1].watched_at, int(page[-1].pk)) if more else None)
+
+
+# Hashtags ------------------------------------------------------------------------------------
+
+# A hashtag as it appears in a URL: what ``media.captions.HASHTAG_RE`` finds, lower-cased.
+HASHTAG_PATTERN = r"^\w{1,50}$"
+_HASHTAG_RE = re.compile(HASHTAG_PATTERN)
+
+
+class HashtagSort(StrEnum):
+    NEWEST = "newest"
+    VIEWS = "views"
+
+
+def hashtag_clean(tag: str) -> str:
+    """The tag named in a URL, lower-cased; 404 ``hashtag_not_found`` for anything that cannot
+    be a hashtag."""
+    if not _HASHTAG_RE.fullmatch(tag or ""):
+        raise NotFound("hashtag_not_found", "That is not a hashtag.")
+    return tag.lower()
+
+
+def hashtag_cursor_decode(cursor: str, *, sort: HashtagSort) -> object:
+    """The position ``cursor`` names for the list in order ``sort``."""
+    if sort is HashtagSort.VIEWS:
+        return ListCursor.decode_numbers(cursor, "views")
+    return cursor_decode(cursor)
+
+
+def hashtag_videos(
+    *, viewer: Account | None, tag: str, sort: HashtagSort, after: object, limit: int
+) -> Listing[Video]:
+    """One page of the public videos tagged ``tag`` that ``viewer`` may see: newest first
+    (position: published, VideoTag key), or most viewed first (position: views, video key).
+    One query for the page, whoever the viewer is."""
+    visible = video_list_visible(viewer=viewer).filter(visibility=Video.Visibility.PUBLIC)
+    rows = VideoTag.objects.filter(tag=tag, video__in=visible.values("pk")).select_related(
+        "video__owner", "video__stats"
+    )
+    if sort is HashtagSort.VIEWS:
+        by_views = rows.annotate(views=Coalesce(F("video__stats__views"), 0)).order_by(
+            "-views", "-video_id"
+        )
+        if after is not None:
+            views, video_pk = cast(tuple[int, int], after)
+            by_views = by_views.filter(Q(views__lt=views) | Q(views=views, video_id__lt=video_pk))
+        viewed = list(by_views[: limit + 1])
+        most = viewed[:limit]
+        last = most[-1] if most else None
+        cursor = (
+            ListCursor.encode("views", last.views, last.video_id)
+            if len(viewed) > limit and last is not None
+            else None
+        )
+        return Listing(items=[row.video for row in most], next_cursor=cursor)
+    newest = rows.order_by("-published_at", "-pk")
+    if after is not None:
+        at, pk = cast(Position, after)
+        newest = newest.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk))
+    found = list(newest[: limit + 1])
+    page = found[:limit]
+    more = len(found) > limit
+    return Listing(
+        items=[row.video for row in page],
+        next_cursor=cursor_encode(page[-1].published_at, page[-1].pk) if more else None,
+    )
+
+
+# Search --------------------------------------------------------------------------------------
+
+SEARCH_QUERY_MAX = 100
+# The words of a query that are searched for, at most (the rest is ignored).
+SEARCH_WORDS_MAX = 12
+_WORD_RE = re.compile(r"\w+")
+
+
+class SearchKind(StrEnum):
+    ALL = "all"
+    ACCOUNTS = "accounts"
+    VIDEOS = "videos"
+    HASHTAGS = "hashtags"
+
+
+# How well a result matches, best first; within a bucket results are newest first (by key).
+# There is no finer score: the cursor is (bucket, key), exact under any insertion.
+RANK_HANDLE_EXACT = 0
+RANK_HANDLE_PREFIX = 1
+RANK_HANDLE_SIMILAR = 2  # PostgreSQL only: a trigram match (a typo in a handle)
+RANK_TEXT = 3
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: an account, a video, or a hashtag with the number of videos it has."""
+
+    kind: str
+    account: Account | None = None
+    video: Video | None = None
+    tag: str = ""
+    videos: int = 0
+
+
+def search_query_clean(query: str) -> str:
+    """The query, trimmed, or 400: ``query_blank`` for nothing to search, ``query_too_long``
+    beyond ``SEARCH_QUERY_MAX`` characters."""
+    query = " ".join((query or "").replace("\x00", " ").split())
+    if not query:
+        raise DomainError.for_field("q", "query_blank", "Type something to search for.")
+    if len(query) > SEARCH_QUERY_MAX:
+        raise DomainError.for_field(
+            "q",
+            "query_too_long",
+            f"A search is at most {SEARCH_QUERY_MAX} characters; this one has {len(query)}.",
+        )
+    return query
+
+
+def search_cursor_decode(cursor: str, *, kind: SearchKind) -> object:
+    if kind is SearchKind.HASHTAGS:
+        parts = ListCursor.decode(cursor, "tag", 1)
+        if parts is None:
+            return None
+        return hashtag_clean_cursor(parts[0])
+    return ListCursor.decode_numbers(cursor, "rank")
+
+
+def hashtag_clean_cursor(tag: str) -> str:
+    if not _HASHTAG_RE.fullmatch(tag):
+        raise DomainError.for_field(
+            "cursor", "cursor_invalid", "The cursor is not one this API gave out."
+        )
+    return tag
+
+
+def _fts_sqlite(words: list[str]) -> Q:
+    """Entries whose text has every word (as a prefix), by SQLite's FTS5 table.
+
+    The user's words go in as FTS5 strings (double quotes, a quote inside doubled), each
+    followed by ``*`` for a prefix match, so nothing they type is FTS5 syntax: ``"``, ``*``,
+    ``NEAR(``, ``AND`` and ``-`` are text, never an operator or a syntax error."""
+    match = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+    sql = "SELECT rowid FROM social_searchentry_fts WHERE social_searchentry_fts MATCH %s"
+    return Q(pk__in=RawSQL(sql, [match]))  # noqa: S611 - the query is a parameter
+
+
+def _fts_postgresql(query: str) -> Q:
+    """Entries whose text has every word, by the GIN index on ``to_tsvector('simple', text)``;
+    ``plainto_tsquery`` reads the user's text as words, never as tsquery syntax."""
+    sql = (
+        "SELECT id FROM social_searchentry "
+        "WHERE to_tsvector('simple', text) @@ plainto_tsquery('simple', %s)"
+    )
+    return Q(pk__in=RawSQL(sql, [query]))  # noqa: S611 - the query is a parameter
+
+
+def _handle_similar(handle: str) -> Q:
+    """Accounts whose handle is like ``handle`` by trigrams (pg_trgm's ``%``, served by the
+    GIN trigram index; its default threshold, 0.3)."""
+    sql = "SELECT id FROM social_searchentry WHERE handle %% %s"
+    return Q(pk__in=RawSQL(sql, [handle]))  # noqa: S611 - the handle is a parameter
+
+
+def search(
+    *,
+    viewer: Account | None,
+    query: str,
+    kind: SearchKind | None = None,
+    after: object = None,
+    limit: int,
+) -> Listing[SearchHit]:
+    """Accounts (handle, display name) and public videos (caption, hashtags) that match
+    ``query``, or, for ``kind=hashtags``, the hashtags that start with its first word.
+
+    What ``viewer`` may not see is left out: accounts hidden from it (blocks, both ways) and
+    inactive ones, and every video but the public, published ones ``video_list_visible``
+    gives it. Ordered by how the result matches (exact handle, handle prefix, a handle like
+    it, then the words of the text) and, within that, newest first. Nothing of the query is
+    kept. One query per page.
+    """
+    query = search_query_clean(query)
+    kind = kind or SearchKind.ALL
+    words = [w.lower() for w in _WORD_RE.findall(query)][:SEARCH_WORDS_MAX]
+    visible_videos = (
+        video_list_visible(viewer=viewer).filter(visibility=Video.Visibility.PUBLIC).values("pk")
+    )
+    if kind is SearchKind.HASHTAGS:
+        return _hashtag_search(
+            words=words, videos=visible_videos, after=cast(str | None, after), limit=limit
+        )
+    handle = query.lstrip("@").lower()
+    postgresql = connection.vendor == "postgresql"
+    if not words:
+        text = Q(pk__in=[])
+    elif postgresql:
+        text = _fts_postgresql(query)
+    else:
+        text = _fts_sqlite(words)
+    exact = Q(kind=SearchEntry.Kind.ACCOUNT, handle=handle)
+    prefix = Q(kind=SearchEntry.Kind.ACCOUNT, handle__startswith=handle)
+    similar = (
+        Q(kind=SearchEntry.Kind.ACCOUNT) & _handle_similar(handle) if postgresql else Q(pk__in=[])
+    )
+    accounts = Q(kind=SearchEntry.Kind.ACCOUNT, account__is_active=True)
+    hidden = hidden_from(viewer)
+    if hidden is not None:
+        accounts &= ~Q(account_id__in=hidden)
+    videos = Q(kind=SearchEntry.Kind.VIDEO, video_id__in=visible_videos)
+    allowed = {SearchKind.ACCOUNTS: accounts, SearchKind.VIDEOS: videos}.get(
+        kind, accounts | videos
+    )
+    bucket = Case(
+        When(exact, then=Value(RANK_HANDLE_EXACT)),
+        When(prefix, then=Value(RANK_HANDLE_PREFIX)),
+        When(similar, then=Value(RANK_HANDLE_SIMILAR)),
+        default=Value(RANK_TEXT),
+        output_field=IntegerField(),
+    )
+    rows = (
+        SearchEntry.objects.filter(allowed)
+        .filter(exact | prefix | similar | text)
+        .annotate(bucket=bucket)
+        .select_related("account", "video__owner", "video__stats")
+        .order_by("bucket", "-pk")
+    )
+    if after is not None:
+        rank, pk = cast(tuple[int, int], after)
+        rows = rows.filter(Q(bucket__gt=rank) | Q(bucket=rank, pk__lt=pk))
+    found = list(rows[: limit + 1])
+    page = found[:limit]
+    more = len(found) > limit
+    items = [
+        SearchHit(kind="account", account=row.account)
+        if row.kind == SearchEntry.Kind.ACCOUNT
+        else SearchHit(kind="video", video=row.video)
+        for row in page
+    ]
+    cursor = ListCursor.encode("rank", page[-1].bucket, page[-1].pk) if more else None
+    return Listing(items=items, next_cursor=cursor)
+
+
+def _hashtag_search(
+    *, words: list[str], videos: QuerySet[Any], after: str | None, limit: int
+) -> Listing[SearchHit]:
+    """Hashtags that start with the first word, in name order, with how many public videos
+    the viewer may see carry each."""
+    if not words:
+        return Listing(items=[], next_cursor=None)
+    rows = (
+        VideoTag.objects.filter(tag__startswith=words[0][:50], video_id__in=videos)
+        .values("tag")
+        .annotate(videos=Count("pk"))
+        .order_by("tag")
+    )
+    if after is not None:
+        rows = rows.filter(tag__gt=after)
+    found = list(rows[: limit + 1])
+    page = found[:limit]
+    items = [SearchHit(kind="hashtag", tag=row["tag"], videos=row["videos"]) for row in page]
+    more = len(found) > limit
+    return Listing(
+        items=items, next_cursor=ListCursor.encode("tag", page[-1]["tag"]) if more else None
+    )

@@ -49,4 +49,6 @@ urlpatterns = [
     path("embed/<str:public_id>", views.embed, name="embed"),
     # Views, watch history, hashtags, search
     path("tag/<str:tag>", views.hashtag, name="hashtag"),
+    path("search", views.search, name="search"),
+    path("settings/history", views.history, name="history"),
 ]

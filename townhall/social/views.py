@@ -7,16 +7,17 @@ account or video with the same 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from townhall.accounts import roles
 from townhall.accounts.models import Account
@@ -648,7 +649,90 @@ def embed(request: HttpRequest, public_id: str) -> HttpResponse:
 # --- Views, watch history, hashtags, search ---------------------------------------------------
 
 
+# How many posters or results a page shows.
+LIST_PAGE = 24
+
+
 @require_safe
 @shows_domain_errors
 def hashtag(request: HttpRequest, tag: str) -> HttpResponse:
-    raise NotImplementedError("the hashtag page comes with the search work of issue 8")
+    """The public videos with a hashtag: newest first, or most viewed (``?sort=views``)."""
+    clean = selectors.hashtag_clean(tag)
+    if clean != tag:
+        return redirect("social:hashtag", tag=clean, permanent=True)
+    sort = (
+        selectors.HashtagSort.VIEWS
+        if request.GET.get("sort") == "views"
+        else selectors.HashtagSort.NEWEST
+    )
+    listing = selectors.hashtag_videos(
+        viewer=_viewer(request),
+        tag=clean,
+        sort=sort,
+        after=selectors.hashtag_cursor_decode(request.GET.get("after", ""), sort=sort),
+        limit=LIST_PAGE,
+    )
+    context = {"tag": clean, "sort": str(sort), "videos": listing.items, "listing": listing}
+    return render(request, "social/hashtag.html", context)
+
+
+SEARCH_TABS = [
+    (selectors.SearchKind.ALL, "All"),
+    (selectors.SearchKind.ACCOUNTS, "Accounts"),
+    (selectors.SearchKind.VIDEOS, "Videos"),
+    (selectors.SearchKind.HASHTAGS, "Hashtags"),
+]
+
+
+@require_safe
+@shows_domain_errors
+def search(request: HttpRequest) -> HttpResponse:
+    """The search form and, once there is a query, its results (nothing of it is kept)."""
+    raw = request.GET.get("q", "")
+    try:
+        kind = selectors.SearchKind(request.GET.get("kind", "all"))
+    except ValueError:
+        kind = selectors.SearchKind.ALL
+    context: dict[str, object] = {"q": raw, "kind": str(kind), "tabs": SEARCH_TABS}
+    status = 200
+    if raw.strip():
+        try:
+            listing = selectors.search(
+                viewer=_viewer(request),
+                query=raw,
+                kind=kind,
+                after=selectors.search_cursor_decode(request.GET.get("after", ""), kind=kind),
+                limit=LIST_PAGE,
+            )
+        except DomainError as error:
+            if error.code == "cursor_invalid":
+                raise
+            context["error"] = error.message
+            status = error.status
+        else:
+            context["listing"] = listing
+    return render(request, "social/search.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@shows_domain_errors
+def history(request: HttpRequest) -> HttpResponse:
+    """My watch history, newest first, with a button that clears it (after a confirmation)."""
+    account = cast(Account, request.user)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            page = selectors.watch_history(account=account, after=None, limit=LIST_PAGE)
+            context = {
+                "page": page,
+                "confirm_error": "Tick the box to confirm that the whole history goes.",
+            }
+            return render(request, "social/history.html", context, status=400)
+        deleted = services.watch_history_clear(account=account)
+        messages.success(
+            request, f"Your watch history is cleared ({deleted} view{pluralize(deleted)})."
+        )
+        return redirect("social:history")
+    after = cursor_decode(request.GET.get("after", ""))
+    page = selectors.watch_history(account=account, after=after, limit=LIST_PAGE)
+    return render(request, "social/history.html", {"page": page})

@@ -40,3 +40,54 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   window.setTimeout(poll, every);
 });
+
+// Count a view: once per page load, after the threshold of played time (2 s, or half of a
+// video shorter than 4 s), POST the seconds played to the API. Playback never depends on it:
+// a failed request is ignored (the next page load may count the view).
+document.addEventListener("DOMContentLoaded", () => {
+  const video = document.querySelector("video[data-view-url]");
+  if (!video) {
+    return;
+  }
+  const url = video.dataset.viewUrl;
+  const csrf = video.dataset.csrf || "";
+  let sent = false;
+  let played = 0;
+  let last = null;
+
+  const threshold = () => {
+    const duration = Number(video.duration);
+    return Number.isFinite(duration) && duration > 0 && duration < 4 ? duration / 2 : 2;
+  };
+
+  const send = () => {
+    sent = true;
+    video.removeEventListener("timeupdate", onTime);
+    try {
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({ played: Math.round(played * 1000) / 1000 }),
+      }).catch(() => {});
+    } catch {
+      // No fetch, or it threw: the view is not counted, the video plays on.
+    }
+  };
+
+  // Seconds actually played: time moving forward while playing, not seeks.
+  const onTime = () => {
+    const now = video.currentTime;
+    if (last !== null && !video.paused && now > last && now - last < 1.5) {
+      played += now - last;
+    }
+    last = now;
+    if (!sent && played >= threshold()) {
+      send();
+    }
+  };
+  video.addEventListener("timeupdate", onTime);
+  video.addEventListener("seeking", () => {
+    last = null;
+  });
+});
