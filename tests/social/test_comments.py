@@ -202,6 +202,23 @@ def test_deleting_a_comment_withdraws_its_notifications_and_its_replies(owner, v
     assert [n.target for n in remaining] == [f"video:{video.public_id}/comment:{other.pk}"]
 
 
+def test_deleting_the_video_withdraws_every_notification_about_it(owner, video, make_person):
+    from townhall.media.services import video_delete
+    from townhall.social.services import like_create
+
+    fan, other = make_person(), make_person()
+    like_create(actor=fan, account=fan, video=video)
+    top = say(fan, video, "hello")
+    say(owner, video, "thanks", parent=top)
+    elsewhere = say(fan, video_of(other), "somewhere else")
+    assert Notification.objects.count() == 4  # the owner: like, comment; fan: reply; other
+    video_delete(video=video, actor=owner)
+    remaining = Notification.objects.all()
+    assert [n.target for n in remaining] == [
+        f"video:{elsewhere.video.public_id}/comment:{elsewhere.pk}"
+    ]
+
+
 def test_deleting_a_reply_lowers_the_parents_count(video, make_person):
     a, b = make_person(), make_person()
     top = say(a, video)

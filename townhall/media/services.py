@@ -19,6 +19,7 @@ from townhall.audit.gateway import (
     own_vault_provisioned,
 )
 from townhall.errors import DomainError, Forbidden
+from townhall.notifications.services import notifications_withdraw
 from townhall.regions.selectors import storage_for, storage_walk
 
 from .captions import caption_tags
@@ -204,6 +205,8 @@ def video_delete(*, video: Video, actor: Account) -> None:
             action="video.delete",
             detail={"video": video.public_id},
         )
+        # No notification links to a video that is gone (nor to its comments, nested in it).
+        notifications_withdraw(target=f"video:{video.public_id}")
         transaction.on_commit(partial(video_files_delete, video=video, vault=vault))
         transaction.on_commit(partial(original_delete, video=video, vault=vault))
 

@@ -5,7 +5,10 @@ signed out, per keyed hash of the client) in the shared cache. A burst beyond ge
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from townhall.accounts.ratelimit import check_rate
@@ -31,3 +34,16 @@ def rate_check(action: str, key: str) -> None:
     ``RateLimited`` beyond the setting."""
     limit, window = rate_of(action)
     check_rate(f"social:{action}", key, limit=limit, window=window)
+
+
+@checks.register("townhall")
+def social_rates_valid(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every social rate reads as "N/S", checked when the server, the worker or any command
+    starts rather than at the first follow."""
+    errors: list[checks.CheckMessage] = []
+    for action in settings.TOWNHALL_SOCIAL_RATES:
+        try:
+            rate_of(action)
+        except ImproperlyConfigured as exc:
+            errors.append(checks.Error(str(exc), id="townhall.E010", obj=f"rate {action}"))
+    return errors

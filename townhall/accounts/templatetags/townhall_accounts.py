@@ -68,5 +68,30 @@ def action_text(action: OrganisationAction) -> str:
         "member.leave": f"{subject} left the team",
         "video.post": f"{actor} posted the video {detail.get('video')}",
         "video.delete": f"{actor} deleted the video {detail.get('video')}",
+        "video.like": f"{actor} liked the video {detail.get('video')}",
+        "video.unlike": f"{actor} took back the like of the video {detail.get('video')}",
+        "follow.create": f"{actor} followed {subject}",
+        "follow.request": f"{actor} asked to follow {subject}",
+        "follow.delete": f"{actor} unfollowed {subject}",
+        "follow.approve": f"{actor} approved the follow request of {subject}",
+        "follow.deny": f"{actor} denied the follow request of {subject}",
+        "follow.approve_all": (
+            f"{actor} approved every pending follow request ({detail.get('approved')})"
+        ),
+        "follower.remove": f"{actor} removed {subject} from the followers",
+        "block.create": f"{actor} blocked {subject}",
+        "block.delete": f"{actor} unblocked {subject}",
+        "mute.create": f"{actor} muted {subject}",
+        "mute.delete": f"{actor} unmuted {subject}",
+        "comment.post": f"{actor} commented on the video {detail.get('video')}",
+        "comment.delete": f"{actor} deleted a comment on the video {detail.get('video')}",
+        "comment.like": f"{actor} liked a comment",
+        "comment.unlike": f"{actor} took back the like of a comment",
+        "comment.pin": f"{actor} pinned a comment on the video {detail.get('video')}",
+        "comment.unpin": f"{actor} unpinned the comment of the video {detail.get('video')}",
+        "comment.settings": (
+            f"{actor} set who may comment on the video {detail.get('video')} to "
+            f"{detail.get('policy')}"
+        ),
     }
     return sentences.get(action.action, f"{actor}: {action.action}")
