@@ -26,10 +26,10 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/townhall keys init
 	$(BIN)/townhall migrate --verbosity 0
-	$(BIN)/townhall demo-data
-	@echo "Starting a background worker and the server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
+	@echo "Starting a background worker (it publishes the demo videos), then the server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
 	@$(BIN)/townhall worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/townhall demo-data --wait 300 && \
 		$(BIN)/townhall serve --host $(HOST) --port $(PORT)
 
 migrate: $(STAMP)

@@ -1,6 +1,7 @@
 """Cursor pagination: lists newest first, paged by position, never by OFFSET.
 
-A cursor is an opaque position after one row, ``(created_at, pk)``. API operations and views
+A cursor is an opaque position after one row, ``(created_at, pk)`` (or, for the few lists in
+another order, a position of their own kind: ``keyed_cursor_encode``). API operations and views
 decode it (``cursor_decode``) and pass the position to a selector as ``after``; the selector
 reads one row more than asked for, to learn whether there is more, and returns a ``Page``;
 the API turns it into ``items`` and ``next_cursor``. Every list of the API
@@ -27,6 +28,12 @@ PAGE_DEFAULT = 20
 type Position = tuple[dt.datetime, int]
 
 
+def _refused() -> DomainError:
+    return DomainError.for_field(
+        "cursor", "cursor_invalid", "The cursor is not one this API gave out."
+    )
+
+
 def cursor_encode(created_at: dt.datetime, pk: int) -> str:
     """An opaque position after the row (created_at, pk)."""
     raw = f"{created_at.isoformat()}|{pk}"
@@ -49,9 +56,50 @@ def cursor_decode(cursor: str) -> Position | None:
             raise ValueError(cursor)
         return created, pk
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise DomainError.for_field(
-            "cursor", "cursor_invalid", "The cursor is not one this API gave out."
-        ) from None
+        raise _refused() from None
+
+
+# --- Lists in another order -------------------------------------------------------------------
+#
+# A list that is not newest first (most viewed, by rank, by name) pages by a position of its own
+# kind: ``keyed_cursor_encode("views", 120, 7)``. The kind is part of the cursor, so a cursor of
+# one list is refused by another.
+
+
+def keyed_cursor_encode(kind: str, *parts: object) -> str:
+    """An opaque position of ``kind`` made of ``parts`` (none may hold a colon but the last)."""
+    raw = ":".join([kind, *(str(p) for p in parts)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def keyed_cursor_decode(cursor: str, kind: str, count: int) -> list[str] | None:
+    """The ``count`` parts of a cursor of ``kind``, None for the empty cursor; 400
+    ``cursor_invalid`` for anything ``keyed_cursor_encode`` could not have made for it."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    found, _, rest = raw.partition(":")
+    parts = rest.split(":", count - 1) if rest else []
+    if found != kind or len(parts) != count or "\x00" in rest:
+        raise _refused()
+    return parts
+
+
+def keyed_numbers_decode(cursor: str, kind: str) -> tuple[int, int] | None:
+    """A (number, pk) position of ``kind`` (views or a rank, then the row's key)."""
+    parts = keyed_cursor_decode(cursor, kind, 2)
+    if parts is None:
+        return None
+    try:
+        number, pk = int(parts[0]), int(parts[1])
+    except ValueError:
+        number, pk = -1, 0
+    if not (0 <= number < 2**63 and 0 < pk < 2**63):
+        raise _refused()
+    return number, pk
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,12 @@ def test_protected_data_command_reports_a_bad_purpose_or_reference_in_one_line(
     assert entry.outcome == "refused"
 
 
-def test_demo_data_is_idempotent(capsys):
+def test_demo_data_is_idempotent(capsys, django_capture_on_commit_callbacks):
+    # The videos are published once the command's transaction commits (the worker's job, run
+    # inline here); a second run finds them published and adds the likes and comments.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo-data")
+    assert "not published yet" in capsys.readouterr().out
     call_command("demo-data")
     call_command("demo-data")
     org = Account.objects.get(handle="exampleparliament")
@@ -98,6 +103,23 @@ def test_demo_data_is_idempotent(capsys):
 
     assert Video.objects.filter(owner=org).count() == 2
     assert Video.objects.filter(owner__handle="priya").count() == 1
+    # Who follows whom, a private account with a request, and (the videos being published
+    # inline here) likes, comments and views: each once, however often the command runs.
+    from townhall.notifications.models import Notification
+    from townhall.social.models import Comment, Follow, Like, VideoStats
+
+    assert Follow.objects.filter(followee=org, state="approved").count() == 9
+    jordan = Account.objects.get(handle="jordan")
+    assert jordan.is_private
+    assert list(
+        Follow.objects.filter(followee=jordan).values_list("follower__handle", "state")
+    ) == [("noah", "approved"), ("mia", "pending")]
+    first = Video.objects.filter(owner=org).order_by("pk").first()
+    stats = VideoStats.objects.get(video=first)
+    assert (stats.likes, stats.comments, stats.views) == (6, 3, 6)
+    assert Like.objects.count() == 8
+    assert Comment.objects.filter(author=org, parent__isnull=False).count() == 1
+    assert Notification.objects.filter(recipient__handle="sam", kind="reply").count() == 1
 
 
 def test_demo_data_is_not_held_to_the_sign_up_rate_limit(settings):

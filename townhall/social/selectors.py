@@ -3,8 +3,6 @@ hashtags and search. Lists are paged by cursor (``townhall.pagination``), never 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
@@ -39,7 +37,16 @@ from townhall.audit.gateway import own_vault
 from townhall.errors import DomainError, Forbidden, NotFound
 from townhall.media.models import Video
 from townhall.media.selectors import video_list_visible
-from townhall.pagination import Page, Position, cursor_decode, cursor_encode, newest_first
+from townhall.pagination import (
+    Page,
+    Position,
+    cursor_decode,
+    cursor_encode,
+    keyed_cursor_decode,
+    keyed_cursor_encode,
+    keyed_numbers_decode,
+    newest_first,
+)
 
 from .models import (
     AccountCounts,
@@ -361,50 +368,6 @@ def liked_by(viewer: Account | None, videos: Iterable[Video]) -> set[int]:
 # --- Views, watch history, hashtags, search ---------------------------------------------------
 
 
-class ListCursor:
-    """Opaque cursors for the lists here that are not newest first: a position of kind
-    ``prefix`` (hashtag videos by views, search results by rank, hashtags by name), as
-    unpadded URL-safe base64 of ``prefix:value:...``. ``decode`` refuses anything ``encode``
-    could not have made with 400 ``cursor_invalid``, as ``pagination.cursor_decode`` does."""
-
-    @staticmethod
-    def encode(prefix: str, *parts: object) -> str:
-        raw = ":".join([prefix, *(str(p) for p in parts)])
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    @staticmethod
-    def decode(cursor: str, prefix: str, count: int) -> list[str] | None:
-        if not cursor:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            raw = ""
-        kind, _, rest = raw.partition(":")
-        parts = rest.split(":", count - 1) if rest else []
-        if kind != prefix or len(parts) != count or "\x00" in rest:
-            raise DomainError.for_field(
-                "cursor", "cursor_invalid", "The cursor is not one this API gave out."
-            )
-        return parts
-
-    @classmethod
-    def decode_numbers(cls, cursor: str, prefix: str) -> tuple[int, int] | None:
-        """A (number, pk) position: views or a rank bucket, then the row's key."""
-        parts = cls.decode(cursor, prefix, 2)
-        if parts is None:
-            return None
-        try:
-            number, pk = int(parts[0]), int(parts[1])
-        except ValueError:
-            number, pk = -1, 0
-        if not (0 <= number < 2**63 and 0 < pk < 2**63):
-            raise DomainError.for_field(
-                "cursor", "cursor_invalid", "The cursor is not one this API gave out."
-            )
-        return number, pk
-
-
 @dataclass(frozen=True)
 class Listing[T]:
     """One page of a list that is not newest first, with the cursor of the next page."""
@@ -497,7 +460,7 @@ def hashtag_clean(tag: str) -> str:
 def hashtag_cursor_decode(cursor: str, *, sort: HashtagSort) -> object:
     """The position ``cursor`` names for the list in order ``sort``."""
     if sort is HashtagSort.VIEWS:
-        return ListCursor.decode_numbers(cursor, "views")
+        return keyed_numbers_decode(cursor, "views")
     return cursor_decode(cursor)
 
 
@@ -522,7 +485,7 @@ def hashtag_videos(
         most = viewed[:limit]
         last = most[-1] if most else None
         cursor = (
-            ListCursor.encode("views", last.views, last.video_id)
+            keyed_cursor_encode("views", last.views, last.video_id)
             if len(viewed) > limit and last is not None
             else None
         )
@@ -591,11 +554,11 @@ def search_query_clean(query: str) -> str:
 
 def search_cursor_decode(cursor: str, *, kind: SearchKind) -> object:
     if kind is SearchKind.HASHTAGS:
-        parts = ListCursor.decode(cursor, "tag", 1)
+        parts = keyed_cursor_decode(cursor, "tag", 1)
         if parts is None:
             return None
         return hashtag_clean_cursor(parts[0])
-    return ListCursor.decode_numbers(cursor, "rank")
+    return keyed_numbers_decode(cursor, "rank")
 
 
 def hashtag_clean_cursor(tag: str) -> str:
@@ -708,7 +671,7 @@ def search(
         else SearchHit(kind="video", video=row.video)
         for row in page
     ]
-    cursor = ListCursor.encode("rank", page[-1].bucket, page[-1].pk) if more else None
+    cursor = keyed_cursor_encode("rank", page[-1].bucket, page[-1].pk) if more else None
     return Listing(items=items, next_cursor=cursor)
 
 
@@ -732,5 +695,5 @@ def _hashtag_search(
     items = [SearchHit(kind="hashtag", tag=row["tag"], videos=row["videos"]) for row in page]
     more = len(found) > limit
     return Listing(
-        items=items, next_cursor=ListCursor.encode("tag", page[-1]["tag"]) if more else None
+        items=items, next_cursor=keyed_cursor_encode("tag", page[-1]["tag"]) if more else None
     )

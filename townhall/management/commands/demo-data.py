@@ -1,6 +1,9 @@
-"""``townhall demo-data``: an organisation with a team, and people of every age band.
+"""``townhall demo-data``: an organisation with a team, people of every age band, who follows
+whom, and (once the demo videos are published) likes, comments and views.
 
-Safe to run again: accounts that exist already are left as they are.
+Safe to run again: accounts, follows and interactions that exist already are left as they are.
+The videos are transcoded by the worker; ``--wait N`` waits up to N seconds for them to be
+published before adding the likes and comments (``make demo`` starts the worker first).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import datetime as dt
 import io
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,8 @@ from townhall.audit.gateway import Actor, Purpose, open_vault
 from townhall.media.ffmpeg import ffmpeg_binary
 from townhall.media.models import Video
 from townhall.media.uploads import video_upload_simple
+from townhall.social import services as social
+from townhall.social.models import Follow, Like
 
 DEMO_PASSWORD = "townhall-demo-2026"
 
@@ -115,9 +121,36 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true")
         parser.add_argument("--no-videos", action="store_true", help="Skip the demo videos")
+        parser.add_argument(
+            "--wait",
+            type=int,
+            default=0,
+            metavar="SECONDS",
+            help="Wait up to this long for a running worker to publish the demo videos, then "
+            "add likes, comments and views to them",
+        )
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            org, people = self._accounts(no_videos=options["no_videos"])
+        if options["wait"] and not options["no_videos"]:
+            self._wait_published(options["wait"], quiet=options["quiet"])
+        with transaction.atomic():
+            interactions = self._interactions(org=org, people=people)
+
+        if not options["quiet"]:
+            if not interactions and not options["no_videos"]:
+                self.stdout.write(
+                    "The demo videos are not published yet: run `townhall demo-data` again "
+                    "once the worker has published them, for likes and comments on them."
+                )
+            self.stdout.write(
+                "Demo data ready. Sign in as any of "
+                + ", ".join(f"@{h}" for h, *_ in PEOPLE)
+                + f" or the staff account @operator, password '{DEMO_PASSWORD}'."
+            )
+
+    def _accounts(self, *, no_videos: bool) -> tuple[Account, dict[str, Account]]:
         people: dict[str, Account] = {}
         for i, (handle, name, age, country, _role) in enumerate(PEOPLE):
             account = Account.objects.filter(handle=handle).first()
@@ -185,16 +218,77 @@ class Command(BaseCommand):
             )
             services.organisation_set_verified(organisation=org, actor=staff, verified=True)
 
-        if not options["no_videos"] and not Video.objects.exists():
+        if not no_videos and not Video.objects.exists():
             self._videos(org=org, people=people)
+        self._follows(org=org, people=people)
+        return org, people
 
-        if not options["quiet"]:
-            self.stdout.write(
-                "Demo data ready (the worker publishes the demo videos within a minute). "
-                "Sign in as any of "
-                + ", ".join(f"@{h}" for h, *_ in PEOPLE)
-                + f" or the staff account @operator, password '{DEMO_PASSWORD}'."
+    def _follows(self, *, org: Account, people: dict[str, Account]) -> None:
+        """Everyone follows Example Parliament; @priya and @teacher follow each other; @jordan
+        is private, follows back @noah, and has a pending request from @mia."""
+        if Follow.objects.exists():
+            return
+        for handle, *_ in PEOPLE:
+            person = people[handle]
+            social.follow_create(actor=person, follower=person, followee=org)
+        for follower, followee in [("priya", "teacher"), ("teacher", "priya"), ("jordan", "noah")]:
+            social.follow_create(
+                actor=people[follower], follower=people[follower], followee=people[followee]
             )
+        jordan = people["jordan"]
+        services.profile_update(account=jordan, actor=jordan, is_private=True)
+        social.follow_create(actor=people["noah"], follower=people["noah"], followee=jordan)
+        social.follow_request_approve(actor=jordan, account=jordan, requester=people["noah"])
+        social.follow_create(actor=people["mia"], follower=people["mia"], followee=jordan)
+        # The organisation follows back its own team, as the clerk.
+        social.follow_create(actor=people["clerk"], follower=org, followee=people["teacher"])
+
+    def _wait_published(self, seconds: int, *, quiet: bool) -> None:
+        deadline = time.monotonic() + seconds
+        pending = Video.objects.filter(state=Video.State.PROCESSING)
+        if not quiet and pending.exists():
+            self.stdout.write(f"Waiting up to {seconds} s for the worker to publish the videos…")
+        while pending.exists() and time.monotonic() < deadline:
+            time.sleep(1)
+
+    def _interactions(self, *, org: Account, people: dict[str, Account]) -> bool:
+        """Likes, comments (a mention, a reply as the organisation) and views on the published
+        demo videos, through the same services as the pages. False when none is published."""
+        videos = list(
+            Video.objects.filter(state=Video.State.PUBLISHED, visibility="public").order_by("pk")
+        )
+        if not videos:
+            return False
+        if Like.objects.exists():
+            return True
+        first, *rest = videos
+        for handle in ("sam", "mia", "jordan", "noah", "priya", "teacher"):
+            person = people[handle]
+            social.like_create(actor=person, account=person, video=first)
+            social.view_record(viewer=person, video=first, played=5.0, client="demo")
+        question = social.comment_create(
+            actor=people["sam"],
+            author=people["sam"],
+            video=first,
+            body="Does a bill go to the Lords after the Commons every time?",
+        )
+        social.comment_create(
+            actor=people["comms"],
+            author=org,
+            video=first,
+            body="Almost always, @sam: most bills pass both Houses. The next video explains it.",
+            parent=question,
+        )
+        social.comment_create(
+            actor=people["teacher"],
+            author=people["teacher"],
+            video=first,
+            body="Showing this to my class tomorrow. Thank you! @priya, you might like it too.",
+        )
+        for video in rest:
+            social.like_create(actor=people["teacher"], account=people["teacher"], video=video)
+            social.view_record(viewer=people["teacher"], video=video, played=5.0, client="demo")
+        return True
 
     def _videos(self, *, org: Account, people: dict[str, Account]) -> None:
         with tempfile.TemporaryDirectory() as folder:
