@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Model, Q, QuerySet
+from ninja import Query
 
 from townhall.errors import DomainError
 
@@ -26,6 +27,17 @@ PAGE_MAX = 50
 PAGE_DEFAULT = 20
 
 type Position = tuple[dt.datetime, int]
+
+# The query parameters of every list operation of the API, as declared and enforced: the API
+# gives out cursors in this alphabet (unpadded URL-safe base64), and a limit outside 1..PAGE_MAX
+# is refused, not clamped.
+CURSOR = Query(
+    "",
+    max_length=200,
+    pattern="^[A-Za-z0-9_-]*$",
+    description="`next_cursor` of the previous page; empty for the first",
+)
+LIMIT = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}")
 
 
 def _refused() -> DomainError:
@@ -114,17 +126,33 @@ class Page[T]:
         return cursor_encode(*self.after) if self.after is not None else None
 
 
-def newest_first[M: Model](rows: QuerySet[M], *, after: Position | None, limit: int) -> Page[M]:
-    """One page of ``rows``, newest first, after the position ``after``, in one query."""
-    rows = rows.order_by("-created_at", "-pk")
+def _by_position[M: Model](
+    rows: QuerySet[M], *, after: Position | None, limit: int, field: str, newest: bool
+) -> Page[M]:
+    """One page of ``rows`` ordered by (``field``, pk), after the position ``after``, in one
+    query: one row more than asked for tells whether there is more."""
+    rows = rows.order_by(f"-{field}", "-pk") if newest else rows.order_by(field, "pk")
     if after is not None:
-        created, pk = after
-        rows = rows.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+        at, pk = after
+        beyond = "lt" if newest else "gt"
+        rows = rows.filter(Q(**{f"{field}__{beyond}": at}) | Q(**{field: at, f"pk__{beyond}": pk}))
     found = list(rows[: limit + 1])
     items = found[:limit]
     if len(found) <= limit:
         return Page(items=items, after=None)
     last = items[-1]
-    # Every model paged here has ``created_at``; a TypeVar bound to Model cannot say so.
-    created_at: dt.datetime = last.created_at  # type: ignore[attr-defined]
-    return Page(items=items, after=(created_at, int(last.pk)))
+    return Page(items=items, after=(getattr(last, field), int(last.pk)))
+
+
+def newest_first[M: Model](
+    rows: QuerySet[M], *, after: Position | None, limit: int, field: str = "created_at"
+) -> Page[M]:
+    """One page of ``rows``, newest first by ``field`` (a time), after ``after``, in one query."""
+    return _by_position(rows, after=after, limit=limit, field=field, newest=True)
+
+
+def oldest_first[M: Model](
+    rows: QuerySet[M], *, after: Position | None, limit: int, field: str = "created_at"
+) -> Page[M]:
+    """One page of ``rows``, oldest first by ``field`` (a thread reads in order)."""
+    return _by_position(rows, after=after, limit=limit, field=field, newest=False)

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from ninja import File, Form, Query, Router, Status, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
@@ -23,7 +23,7 @@ from townhall.accounts.validation import HANDLE_INPUT_RE
 from townhall.accounts.visibility import account_get_visible
 from townhall.apikit.errors import error_body, error_responses
 from townhall.apikit.schemas import NO_NUL
-from townhall.pagination import PAGE_DEFAULT, PAGE_MAX, cursor_decode
+from townhall.pagination import CURSOR, LIMIT, cursor_decode
 
 from . import selectors, services, tus, uploads
 from .models import Video
@@ -39,15 +39,6 @@ from .services import CAPTION_MAX
 router = Router(tags=["videos"])
 
 
-# The rules of a page request, as declared and enforced: the API gives out cursors in this
-# alphabet (unpadded URL-safe base64), and a limit outside 1..PAGE_MAX is refused, not clamped.
-CURSOR = Query(
-    "",
-    max_length=200,
-    pattern="^[A-Za-z0-9_-]*$",
-    description="`next_cursor` of the previous page; empty for the first",
-)
-LIMIT = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}")
 # An organisation to post for, by handle, or empty to post as yourself.
 ORGANISATION_PATTERN = "^(" + HANDLE_INPUT_RE.pattern[1:-1] + ")?$"
 

@@ -11,7 +11,7 @@ from ninja import Query, Router
 
 from townhall.accounts.api_auth import AuthedRequest
 from townhall.apikit.errors import error_responses
-from townhall.pagination import PAGE_DEFAULT, PAGE_MAX, cursor_decode
+from townhall.pagination import CURSOR, LIMIT, cursor_decode
 
 from . import selectors, services
 from .schemas import (
@@ -26,13 +26,6 @@ from .schemas import (
 
 router = Router(tags=["notifications"])
 
-CURSOR = Query(
-    "",
-    max_length=200,
-    pattern="^[A-Za-z0-9_-]*$",
-    description="`next_cursor` of the previous page; empty for the first",
-)
-LIMIT = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}")
 UNREAD = Query(False, description="Only the unread entries")
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from townhall.accounts.models import Account
-from townhall.pagination import Page, Position
+from townhall.pagination import Page, Position, newest_first
 
 from .models import Kind, Notification, Preference
 
@@ -33,15 +33,7 @@ def notification_page(
 ) -> Page[Notification]:
     """One page of the inbox after the position ``after`` (``(updated_at, id)``), one query."""
     rows = notification_list(account=account, unread_only=unread_only)
-    if after is not None:
-        updated, pk = after
-        rows = rows.filter(Q(updated_at__lt=updated) | Q(updated_at=updated, pk__lt=pk))
-    found = list(rows[: limit + 1])
-    items = found[:limit]
-    if len(found) <= limit:
-        return Page(items=items, after=None)
-    last = items[-1]
-    return Page(items=items, after=(last.updated_at, last.pk))
+    return newest_first(rows, after=after, limit=limit, field="updated_at")
 
 
 def unread_count(account: Account) -> int:

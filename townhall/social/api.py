@@ -17,10 +17,10 @@ from townhall.accounts.validation import HANDLE_INPUT_RE
 from townhall.accounts.visibility import account_get_visible
 from townhall.apikit.errors import error_responses
 from townhall.apikit.schemas import NOT_BLANK
-from townhall.media.api import CURSOR, LIMIT, ORGANISATION_PATTERN
+from townhall.media.api import ORGANISATION_PATTERN
 from townhall.media.models import Video
 from townhall.media.selectors import video_get_visible
-from townhall.pagination import PAGE_DEFAULT, PAGE_MAX, Page, cursor_decode
+from townhall.pagination import CURSOR, LIMIT, Page, cursor_decode
 
 from . import selectors, services
 from .models import VideoStats
@@ -328,14 +328,6 @@ def mute_list(
 
 # --- Likes, comments, shares -----------------------------------------------------------------
 
-# A page request's rules, as media's lists declare them (an API cursor's alphabet, 1..PAGE_MAX).
-COMMENT_CURSOR = Query(
-    "",
-    max_length=200,
-    pattern="^[A-Za-z0-9_-]*$",
-    description="`next_cursor` of the previous page; empty for the first",
-)
-COMMENT_LIMIT = Query(PAGE_DEFAULT, ge=1, le=PAGE_MAX, description=f"At most {PAGE_MAX}")
 ACT_AS = Query(
     "",
     alias="as",
@@ -432,8 +424,8 @@ def _comment_page_out(page: Page[CommentRecord]) -> CommentPageOut:
 def comment_list(
     request: HttpRequest,
     public_id: str,
-    cursor: str = COMMENT_CURSOR,
-    limit: int = COMMENT_LIMIT,
+    cursor: str = CURSOR,
+    limit: int = LIMIT,
 ) -> CommentPageOut:
     """Comments, not replies (`reply_count` says how many each has: GET
     /comments/{id}/replies). Comments of accounts you blocked, that blocked you or that you
@@ -481,8 +473,8 @@ def comment_post(
 def reply_list(
     request: HttpRequest,
     comment_id: int = Path(..., **COMMENT_ID),
-    cursor: str = COMMENT_CURSOR,
-    limit: int = COMMENT_LIMIT,
+    cursor: str = CURSOR,
+    limit: int = LIMIT,
 ) -> CommentPageOut:
     viewer = viewer_of(request)
     comment = selectors.comment_get_visible(comment_id=comment_id, viewer=viewer)

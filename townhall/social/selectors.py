@@ -46,6 +46,7 @@ from townhall.pagination import (
     keyed_cursor_encode,
     keyed_numbers_decode,
     newest_first,
+    oldest_first,
 )
 
 from .models import (
@@ -274,20 +275,6 @@ def video_stats(video: Video) -> VideoStats:
     return VideoStats.objects.filter(video=video).first() or VideoStats(video=video)
 
 
-def _oldest_first(rows: QuerySet[Comment], *, after: Position | None, limit: int) -> Page[Comment]:
-    """One page of ``rows``, oldest first (a thread reads in order), in one query."""
-    rows = rows.order_by("created_at", "pk")
-    if after is not None:
-        created, pk = after
-        rows = rows.filter(Q(created_at__gt=created) | Q(created_at=created, pk__gt=pk))
-    found = list(rows[: limit + 1])
-    items = found[:limit]
-    if len(found) <= limit:
-        return Page(items=items, after=None)
-    last = items[-1]
-    return Page(items=items, after=(last.created_at, last.pk))
-
-
 def _first_replies(viewer: Account | None, parents: list[Comment]) -> dict[int, list[Comment]]:
     """The first ``REPLIES_SHOWN`` replies of each of ``parents`` that ``viewer`` reads, in one
     query (a window over the replies of all of them), by parent id."""
@@ -351,7 +338,7 @@ def reply_page(
     """One page of the replies to ``comment`` (one ``viewer`` may see: ``comment_get_visible``),
     oldest first, in one query."""
     rows = _comments_for(viewer).filter(parent=comment)
-    page = _oldest_first(rows, after=after, limit=limit)
+    page = oldest_first(rows, after=after, limit=limit)
     return Page(items=[_record(r) for r in page.items], after=page.after)
 
 
