@@ -213,3 +213,11 @@ def test_the_comments_under_the_video_cost_the_same_however_many(
     with count_queries_all_aliases() as large:
         assert client.get(f"/v/{video.public_id}").status_code == 200
     assert small.by_alias == large.by_alias
+
+
+def test_the_page_shows_the_public_counts(video):
+    VideoStats.objects.create(video=video, likes=1, views=7, shares=2)
+    html = browser().get(f"/v/{video.public_id}").content.decode()
+    assert "1 like<" in html
+    assert "7 views" in html
+    assert "2 shares" in html
