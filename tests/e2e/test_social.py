@@ -243,6 +243,7 @@ def test_two_people_meet_then_one_blocks_the_other(
     assert DIALOGS[id(a)].seen[-1].startswith("Block @bobhall?")
     assert "@bobhall is blocked" in a.inner_text(".messages")
     assert "@bobhall" in a.inner_text("main")
+    shot(a, "blocked")
 
     # For A, B no longer exists: profile, video, comments, search, hashtag.
     assert status(a, f"{base}/@bobhall") == 404
@@ -305,6 +306,7 @@ def test_a_private_account_approves_and_its_follower_watches(
     c.goto(f"{base}/notifications")
     assert "@alicetown asked to follow you" in c.inner_text("#inbox")
     c.goto(f"{base}/settings/follow-requests")
+    shot(c, "follow-requests")
     c.click("button:has-text('Approve @alicetown')")
     c.wait_for_url("**/settings/follow-requests")
     assert "@alicetown now follows" in c.inner_text(".messages")
