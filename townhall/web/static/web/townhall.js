@@ -1,20 +1,29 @@
 // A little help on top of pages that work without it.
 "use strict";
 
+// Ask before destructive actions (revoking a token, removing a member, blocking, deleting a
+// comment). One listener on the document, in the capture phase: it sees forms htmx swapped in
+// after the page loaded, and a "Cancel" stops the event before htmx's own listener on an
+// hx-post form sends the request anyway.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm !== undefined) {
+      if (!window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    }
+  },
+  true,
+);
+
 document.addEventListener("DOMContentLoaded", () => {
   // Move focus to the error summary, so screen readers and keyboards start there.
   const summary = document.querySelector("[data-focus-on-load]");
   if (summary) {
     summary.focus();
-  }
-
-  // Ask before destructive actions (revoking a token, removing a member, leaving a team).
-  for (const form of document.querySelectorAll("form[data-confirm]")) {
-    form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) {
-        event.preventDefault();
-      }
-    });
   }
 
   // Characters left in a limited text area (the limit itself is the maxlength attribute).
