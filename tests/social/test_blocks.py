@@ -162,3 +162,23 @@ def test_muting_is_for_the_muter_only_and_undoable(make_person) -> None:
     assert [m.muted for m in selectors.mute_page(account=ann, after=None, limit=5).items] == [bob]
     assert services.mute_delete(actor=ann, muter=ann, muted=bob)
     assert not services.mute_delete(actor=ann, muter=ann, muted=bob)
+
+
+def test_blocking_takes_back_every_notification_between_the_two(make_person) -> None:
+    from townhall.notifications.services import notification_send
+
+    ann, bob, cai = make_person(), make_person(), make_person()
+    video = video_of(ann)
+    services.like_create(actor=bob, account=bob, video=video)
+    services.comment_create(actor=bob, author=bob, video=video, body=f"hi @{ann.handle}")
+    theirs = services.comment_create(actor=ann, author=ann, video=video_of(bob), body="yo")
+    services.like_create(actor=cai, account=cai, video=video_of(ann))
+    notification_send(recipient=ann, kind="system", message="A notice.")
+    assert Notification.objects.filter(actor=bob, recipient=ann).exists()
+    assert Notification.objects.filter(actor=ann, recipient=bob, target__contains=str(theirs.pk))
+    services.block_create(actor=ann, blocker=ann, blocked=bob)
+    left = Notification.objects.filter(recipient__in=[ann, bob]).order_by("pk")
+    assert [(n.recipient_id, n.actor_id, n.kind) for n in left] == [
+        (ann.pk, cai.pk, "like"),
+        (ann.pk, None, "system"),
+    ]

@@ -221,3 +221,19 @@ def test_the_page_shows_the_public_counts(video):
     assert "1 like<" in html
     assert "7 views" in html
     assert "2 shares" in html
+
+
+def test_comments_counted_but_hidden_from_the_viewer_are_not_called_none(video, make_person):
+    hidden = make_person()
+    say(hidden, video, "from someone the viewer blocked")
+    viewer = make_person()
+    from townhall.social.services import block_create
+
+    block_create(actor=viewer, blocker=viewer, blocked=hidden)
+    html = browser(viewer).get(f"/v/{video.public_id}").content.decode()
+    assert "No comments to show here." in html
+    assert "No comments yet." not in html
+    assert (
+        "No comments yet."
+        in browser().get(f"/v/{video_of(make_person()).public_id}").content.decode()
+    )

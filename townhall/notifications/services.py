@@ -160,3 +160,13 @@ def preference_set(*, account: Account, kind: str, enabled: bool) -> Preference:
             account=account, kind=kind, defaults={"enabled": enabled}
         )
     return preference
+
+
+def notifications_between_withdraw(*, one: Account, other: Account) -> int:
+    """Take back every notification either account sent the other (a block: neither should
+    find the other in its inbox). A grouped entry whose latest actor is one of them goes whole:
+    it names that account. Returns how many entries were deleted."""
+    deleted, _ = Notification.objects.filter(
+        Q(recipient=one, actor=other) | Q(recipient=other, actor=one)
+    ).delete()
+    return deleted

@@ -34,7 +34,11 @@ from townhall.media.captions import mentions_in
 from townhall.media.models import Video
 from townhall.media.selectors import video_list_visible
 from townhall.notifications.models import Kind
-from townhall.notifications.services import notification_send, notifications_withdraw
+from townhall.notifications.services import (
+    notification_send,
+    notifications_between_withdraw,
+    notifications_withdraw,
+)
 
 from .commenting import (
     COMMENT_MAX,
@@ -313,7 +317,8 @@ def follower_remove(*, actor: Account, account: Account, follower: Account) -> b
 
 def block_create(*, actor: Account, blocker: Account, blocked: Account) -> tuple[Block, bool]:
     """``blocker`` blocks ``blocked``: the follows both ways end (requests too, with their
-    counts and notifications) and each is hidden from the other. Idempotent."""
+    counts and notifications), every notification either sent the other is taken back, and
+    each is hidden from the other. Idempotent."""
     _require_acts_as(actor=actor, account=blocker, manages=True)
     if blocker.pk == blocked.pk:
         raise DomainError("cannot_block_yourself", "You cannot block yourself.")
@@ -331,6 +336,7 @@ def block_create(*, actor: Account, blocker: Account, blocked: Account) -> tuple
         ).order_by("pk")
         for follow in between:
             _follow_remove(follow)
+        notifications_between_withdraw(one=blocker, other=blocked)
         organisation_action_record(
             organisation=blocker, actor=actor, action="block.create", subject=blocked
         )
