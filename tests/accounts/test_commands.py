@@ -112,7 +112,9 @@ def test_demo_data_is_idempotent(capsys, django_capture_on_commit_callbacks):
     jordan = Account.objects.get(handle="jordan")
     assert jordan.is_private
     assert list(
-        Follow.objects.filter(followee=jordan).values_list("follower__handle", "state")
+        Follow.objects.filter(followee=jordan)
+        .order_by("pk")
+        .values_list("follower__handle", "state")
     ) == [("noah", "approved"), ("mia", "pending")]
     first = Video.objects.filter(owner=org).order_by("pk").first()
     stats = VideoStats.objects.get(video=first)
