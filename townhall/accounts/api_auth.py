@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from ninja import Query
 from ninja.security import HttpBearer, SessionAuth
 
 from townhall.accounts.models import Account
+from townhall.accounts.selectors import organisation_get
 from townhall.accounts.services import token_authenticate
+from townhall.accounts.validation import OPTIONAL_HANDLE_PATTERN
 
 
 class AuthedRequest(HttpRequest):
@@ -71,3 +74,22 @@ optional_auth = [*token_or_session, anonymous]
 def viewer_of(request: HttpRequest) -> Account | None:
     auth = getattr(request, "auth", None)
     return auth if isinstance(auth, Account) else None
+
+
+# ``as``: the organisation a team member acts for (its action log records the member); empty
+# to act as oneself. Whether the member may is the service's (or the operation's) check.
+ACT_AS = Query(
+    "",
+    alias="as",
+    pattern=OPTIONAL_HANDLE_PATTERN,
+    description="The handle of an organisation whose team you are on, to act for it (recorded "
+    "in its action log); empty to act as yourself",
+)
+
+
+def account_acting(request: AuthedRequest, handle: str) -> Account:
+    """Who acts: you (no ``as``, or your own handle), or the organisation named by ``as``; 404
+    ``organisation_not_found`` for any other handle. Membership is checked by the caller."""
+    if not handle or handle.lower() == request.auth.handle:
+        return request.auth
+    return organisation_get(handle=handle)

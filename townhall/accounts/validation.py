@@ -17,6 +17,8 @@ HANDLE_RE = re.compile(r"^[a-z0-9_.]{3,24}$")
 # What the API takes for a handle (and declares): any case, which clean_handle lowercases,
 # and nothing around it to trim.
 HANDLE_INPUT_RE = re.compile(r"^[A-Za-z0-9_.]{3,24}$")
+# A handle or nothing: the API's optional ``as`` (an organisation to act for) declares it.
+OPTIONAL_HANDLE_PATTERN = "^(" + HANDLE_INPUT_RE.pattern[1:-1] + ")?$"
 RESERVED_HANDLES = frozenset(
     [
         "about",

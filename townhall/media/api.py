@@ -19,7 +19,7 @@ from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
-from townhall.accounts.validation import HANDLE_INPUT_RE
+from townhall.accounts.validation import OPTIONAL_HANDLE_PATTERN
 from townhall.accounts.visibility import account_get_visible
 from townhall.apikit.errors import error_body, error_responses
 from townhall.apikit.schemas import NO_NUL
@@ -40,7 +40,7 @@ router = Router(tags=["videos"])
 
 
 # An organisation to post for, by handle, or empty to post as yourself.
-ORGANISATION_PATTERN = "^(" + HANDLE_INPUT_RE.pattern[1:-1] + ")?$"
+ORGANISATION_PATTERN = OPTIONAL_HANDLE_PATTERN
 
 
 # The form fields of a simple upload (the same rules as a tus upload's metadata).

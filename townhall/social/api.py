@@ -9,15 +9,19 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
 from townhall.accounts import roles
-from townhall.accounts.api_auth import AuthedRequest, optional_auth, viewer_of
+from townhall.accounts.api_auth import (
+    ACT_AS,
+    AuthedRequest,
+    account_acting,
+    optional_auth,
+    viewer_of,
+)
 from townhall.accounts.backends import client_ip
 from townhall.accounts.models import Account
-from townhall.accounts.selectors import account_get, organisation_get
-from townhall.accounts.validation import HANDLE_INPUT_RE
+from townhall.accounts.selectors import account_get
 from townhall.accounts.visibility import account_get_visible
 from townhall.apikit.errors import error_responses
 from townhall.apikit.schemas import NOT_BLANK
-from townhall.media.api import ORGANISATION_PATTERN
 from townhall.media.models import Video
 from townhall.media.selectors import video_get_visible
 from townhall.pagination import CURSOR, LIMIT, Page, cursor_decode
@@ -60,14 +64,6 @@ router = Router(tags=["social"])
 # and mute for it. PUT is idempotent: following again, or asking again while a request is
 # pending, answers 200 with the follow as it stands.
 
-AS = Query(
-    "",
-    alias="as",
-    pattern=ORGANISATION_PATTERN,
-    description="The handle of an organisation to act as (you must be on its team); empty "
-    "for yourself",
-)
-
 
 def _entries(rows: Sequence[Any], field: str) -> list[AccountEntryOut]:
     return [
@@ -85,12 +81,12 @@ def _page(page: Page[Any], field: str) -> AccountPageOut:
     operation_id="follow_create",
     summary="Follow an account (a request, for a private one); idempotent",
 )
-def follow_create(request: AuthedRequest, handle: str, acting_as: str = AS) -> FollowOut:
+def follow_create(request: AuthedRequest, handle: str, acting_as: str = ACT_AS) -> FollowOut:
     """A public account is followed at once (`approved`); a private one gets a request
     (`pending`) it approves or denies. Following again, or asking again while a request is
     pending, returns the follow as it stands. 400 `cannot_follow_yourself`; 404 when a block
     stands between the two, either way; 429 `rate_limited` with `Retry-After` on bursts."""
-    follower = _acting(request, acting_as)
+    follower = account_acting(request, acting_as)
     followee = account_get_visible(handle=handle, viewer=follower)
     follow, _ = services.follow_create(actor=request.auth, follower=follower, followee=followee)
     return FollowOut.of(follow)
@@ -102,8 +98,8 @@ def follow_create(request: AuthedRequest, handle: str, acting_as: str = AS) -> F
     operation_id="follow_delete",
     summary="Unfollow an account, or withdraw a pending request; idempotent",
 )
-def follow_delete(request: AuthedRequest, handle: str, acting_as: str = AS) -> Status[None]:
-    follower = _acting(request, acting_as)
+def follow_delete(request: AuthedRequest, handle: str, acting_as: str = ACT_AS) -> Status[None]:
+    follower = account_acting(request, acting_as)
     followee = account_get_visible(handle=handle, viewer=follower)
     services.follow_delete(actor=request.auth, follower=follower, followee=followee)
     return Status(204, None)
@@ -116,7 +112,7 @@ def follow_delete(request: AuthedRequest, handle: str, acting_as: str = AS) -> S
     operation_id="relationship_get",
     summary="An account's follow counts, and whether you follow or mute it",
 )
-def relationship_get(request: HttpRequest, handle: str, acting_as: str = AS) -> RelationshipOut:
+def relationship_get(request: HttpRequest, handle: str, acting_as: str = ACT_AS) -> RelationshipOut:
     viewer = acting = viewer_of(request)
     if acting_as and viewer is not None:
         acting = account_get(handle=acting_as)
@@ -173,7 +169,7 @@ def following_list(
 
 
 def _managed(request: AuthedRequest, acting_as: str) -> Account:
-    acting = _acting(request, acting_as)
+    acting = account_acting(request, acting_as)
     if acting.pk != request.auth.pk:
         roles.require_team_manager(acting, request.auth)
     return acting
@@ -186,7 +182,7 @@ def _managed(request: AuthedRequest, acting_as: str) -> Account:
     summary="The pending requests to follow me (or `as`), newest first",
 )
 def follow_request_list(
-    request: AuthedRequest, acting_as: str = AS, cursor: str = CURSOR, limit: int = LIMIT
+    request: AuthedRequest, acting_as: str = ACT_AS, cursor: str = CURSOR, limit: int = LIMIT
 ) -> AccountPageOut:
     account = _managed(request, acting_as)
     page = selectors.follow_request_page(account=account, after=cursor_decode(cursor), limit=limit)
@@ -199,8 +195,8 @@ def follow_request_list(
     operation_id="follow_request_approve_all",
     summary="Approve every pending request to follow me (or `as`)",
 )
-def follow_request_approve_all(request: AuthedRequest, acting_as: str = AS) -> ApprovedOut:
-    account = _acting(request, acting_as)
+def follow_request_approve_all(request: AuthedRequest, acting_as: str = ACT_AS) -> ApprovedOut:
+    account = account_acting(request, acting_as)
     approved = services.follow_requests_approve_all(actor=request.auth, account=account)
     return ApprovedOut(approved=approved)
 
@@ -211,8 +207,10 @@ def follow_request_approve_all(request: AuthedRequest, acting_as: str = AS) -> A
     operation_id="follow_request_approve",
     summary="Approve a pending request to follow me (or `as`)",
 )
-def follow_request_approve(request: AuthedRequest, handle: str, acting_as: str = AS) -> FollowOut:
-    account = _acting(request, acting_as)
+def follow_request_approve(
+    request: AuthedRequest, handle: str, acting_as: str = ACT_AS
+) -> FollowOut:
+    account = account_acting(request, acting_as)
     follow = services.follow_request_approve(
         actor=request.auth, account=account, requester=account_get(handle=handle)
     )
@@ -225,8 +223,10 @@ def follow_request_approve(request: AuthedRequest, handle: str, acting_as: str =
     operation_id="follow_request_deny",
     summary="Deny a pending request to follow me (or `as`); the requester may ask again",
 )
-def follow_request_deny(request: AuthedRequest, handle: str, acting_as: str = AS) -> Status[None]:
-    account = _acting(request, acting_as)
+def follow_request_deny(
+    request: AuthedRequest, handle: str, acting_as: str = ACT_AS
+) -> Status[None]:
+    account = account_acting(request, acting_as)
     services.follow_request_deny(
         actor=request.auth, account=account, requester=account_get(handle=handle)
     )
@@ -239,8 +239,8 @@ def follow_request_deny(request: AuthedRequest, handle: str, acting_as: str = AS
     operation_id="follower_remove",
     summary="Remove a follower of mine (or of `as`) without blocking it; idempotent",
 )
-def follower_remove(request: AuthedRequest, handle: str, acting_as: str = AS) -> Status[None]:
-    account = _acting(request, acting_as)
+def follower_remove(request: AuthedRequest, handle: str, acting_as: str = ACT_AS) -> Status[None]:
+    account = account_acting(request, acting_as)
     services.follower_remove(
         actor=request.auth, account=account, follower=account_get(handle=handle)
     )
@@ -253,8 +253,8 @@ def follower_remove(request: AuthedRequest, handle: str, acting_as: str = AS) ->
     operation_id="block_create",
     summary="Block an account: follows both ways end, each is hidden from the other",
 )
-def block_create(request: AuthedRequest, handle: str, acting_as: str = AS) -> Status[None]:
-    blocker = _acting(request, acting_as)
+def block_create(request: AuthedRequest, handle: str, acting_as: str = ACT_AS) -> Status[None]:
+    blocker = account_acting(request, acting_as)
     blocked = selectors.account_get_blockable(handle=handle, blocker=blocker)
     services.block_create(actor=request.auth, blocker=blocker, blocked=blocked)
     return Status(204, None)
@@ -266,8 +266,8 @@ def block_create(request: AuthedRequest, handle: str, acting_as: str = AS) -> St
     operation_id="block_delete",
     summary="Unblock an account; idempotent",
 )
-def block_delete(request: AuthedRequest, handle: str, acting_as: str = AS) -> Status[None]:
-    blocker = _acting(request, acting_as)
+def block_delete(request: AuthedRequest, handle: str, acting_as: str = ACT_AS) -> Status[None]:
+    blocker = account_acting(request, acting_as)
     blocked = selectors.account_get_blockable(handle=handle, blocker=blocker)
     services.block_delete(actor=request.auth, blocker=blocker, blocked=blocked)
     return Status(204, None)
@@ -279,8 +279,8 @@ def block_delete(request: AuthedRequest, handle: str, acting_as: str = AS) -> St
     operation_id="mute_create",
     summary="Mute an account: its videos and comments leave my lists and feeds",
 )
-def mute_create(request: AuthedRequest, handle: str, acting_as: str = AS) -> Status[None]:
-    muter = _acting(request, acting_as)
+def mute_create(request: AuthedRequest, handle: str, acting_as: str = ACT_AS) -> Status[None]:
+    muter = account_acting(request, acting_as)
     muted = account_get_visible(handle=handle, viewer=muter)
     services.mute_create(actor=request.auth, muter=muter, muted=muted)
     return Status(204, None)
@@ -292,8 +292,8 @@ def mute_create(request: AuthedRequest, handle: str, acting_as: str = AS) -> Sta
     operation_id="mute_delete",
     summary="Unmute an account; idempotent",
 )
-def mute_delete(request: AuthedRequest, handle: str, acting_as: str = AS) -> Status[None]:
-    muter = _acting(request, acting_as)
+def mute_delete(request: AuthedRequest, handle: str, acting_as: str = ACT_AS) -> Status[None]:
+    muter = account_acting(request, acting_as)
     services.mute_delete(actor=request.auth, muter=muter, muted=account_get(handle=handle))
     return Status(204, None)
 
@@ -305,7 +305,7 @@ def mute_delete(request: AuthedRequest, handle: str, acting_as: str = AS) -> Sta
     summary="The accounts I (or `as`) blocked, newest first",
 )
 def block_list(
-    request: AuthedRequest, acting_as: str = AS, cursor: str = CURSOR, limit: int = LIMIT
+    request: AuthedRequest, acting_as: str = ACT_AS, cursor: str = CURSOR, limit: int = LIMIT
 ) -> AccountPageOut:
     account = _managed(request, acting_as)
     page = selectors.block_page(account=account, after=cursor_decode(cursor), limit=limit)
@@ -319,7 +319,7 @@ def block_list(
     summary="The accounts I (or `as`) muted, newest first",
 )
 def mute_list(
-    request: AuthedRequest, acting_as: str = AS, cursor: str = CURSOR, limit: int = LIMIT
+    request: AuthedRequest, acting_as: str = ACT_AS, cursor: str = CURSOR, limit: int = LIMIT
 ) -> AccountPageOut:
     account = _managed(request, acting_as)
     page = selectors.mute_page(account=account, after=cursor_decode(cursor), limit=limit)
@@ -328,22 +328,7 @@ def mute_list(
 
 # --- Likes, comments, shares -----------------------------------------------------------------
 
-ACT_AS = Query(
-    "",
-    alias="as",
-    pattern="^(" + HANDLE_INPUT_RE.pattern[1:-1] + ")?$",
-    description="The handle of an organisation whose team you are on, to act for it (recorded "
-    "in its action log); empty to act as yourself",
-)
 COMMENT_ID = {"ge": 1, "le": 2**63 - 1}
-
-
-def _acting(request: AuthedRequest, handle: str) -> Account:
-    """Who acts: you (no ``as``, or your own handle), or the organisation named by ``as`` (the
-    services check that you are on its team); 404 ``organisation_not_found`` for anyone else."""
-    if not handle or handle.lower() == request.auth.handle:
-        return request.auth
-    return organisation_get(handle=handle)
 
 
 def _video_for(account: Account | None, public_id: str) -> Video:
@@ -367,7 +352,7 @@ def like_put(request: AuthedRequest, public_id: str, as_: str = ACT_AS) -> LikeO
     """A video you may not see is 404 `video_not_found`, as one that does not exist (and so is
     the video of an account that blocked you, or that you blocked). Too many likes in a short
     time: 429 with `Retry-After`."""
-    account = _acting(request, as_)
+    account = account_acting(request, as_)
     video = _video_for(account, public_id)
     services.like_create(actor=request.auth, account=account, video=video)
     return _like_out(account, video)
@@ -380,7 +365,7 @@ def like_put(request: AuthedRequest, public_id: str, as_: str = ACT_AS) -> LikeO
     summary="Take a like of a video back (idempotent)",
 )
 def like_remove(request: AuthedRequest, public_id: str, as_: str = ACT_AS) -> LikeOut:
-    account = _acting(request, as_)
+    account = account_acting(request, as_)
     video = _video_for(account, public_id)
     services.like_delete(actor=request.auth, account=account, video=video)
     return _like_out(account, video)
@@ -450,7 +435,7 @@ def comment_post(
     """400 `comment_empty`, `reply_to_reply` (replies go one level deep); 403 `comments_off`,
     `comments_followers_only` (the video's comment setting; its owner and team always may);
     404 `video_not_found`, `comment_not_found` (the parent); 429 with `Retry-After`."""
-    account = _acting(request, as_)
+    account = account_acting(request, as_)
     video = _video_for(account, public_id)
     parent = (
         selectors.comment_get_visible(comment_id=payload.parent, viewer=account)
@@ -515,7 +500,7 @@ def _comment_like_out(account: Account, comment_id: int) -> LikeOut:
 def comment_like_put(
     request: AuthedRequest, comment_id: int = Path(..., **COMMENT_ID), as_: str = ACT_AS
 ) -> LikeOut:
-    account = _acting(request, as_)
+    account = account_acting(request, as_)
     comment = selectors.comment_get_visible(comment_id=comment_id, viewer=account)
     services.comment_like_create(actor=request.auth, account=account, comment=comment)
     return _comment_like_out(account, comment_id)
@@ -530,7 +515,7 @@ def comment_like_put(
 def comment_like_remove(
     request: AuthedRequest, comment_id: int = Path(..., **COMMENT_ID), as_: str = ACT_AS
 ) -> LikeOut:
-    account = _acting(request, as_)
+    account = account_acting(request, as_)
     comment = selectors.comment_get_visible(comment_id=comment_id, viewer=account)
     services.comment_like_delete(actor=request.auth, account=account, comment=comment)
     return _comment_like_out(account, comment_id)
