@@ -14,10 +14,27 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from townhall.accounts import roles
 from townhall.accounts.models import Account
 from townhall.pagination import Page, Position, newest_first
 
 from .models import Kind, Notification, Preference
+
+
+def inbox_owner(*, reader: Account, organisation: Account | None) -> Account:
+    """Whose inbox ``reader`` reads: its own, or an organisation's whose team it is on (any
+    role: an organisation cannot sign in, its team reads what it is told). 404
+    ``organisation_not_found`` for a person, 403 ``not_a_member`` off the team."""
+    if organisation is None or organisation.pk == reader.pk:
+        return reader
+    roles.require_member(organisation, reader)
+    return organisation
+
+
+def inboxes_of(reader: Account) -> list[Account]:
+    """The inboxes ``reader`` may read: its own, then its organisations' (by handle)."""
+    organisations = Account.objects.filter(pk__in=roles.organisations_acted_for(reader))
+    return [reader, *organisations.order_by("handle")]
 
 
 def notification_list(*, account: Account, unread_only: bool = False) -> QuerySet[Notification]:

@@ -14,9 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from townhall.accounts.models import Account
+from townhall.accounts.selectors import organisation_get
 from townhall.errors import DomainError
 from townhall.pagination import PAGE_DEFAULT, cursor_decode
 from townhall.web.pages import safe_next, shows_domain_errors
@@ -33,13 +35,32 @@ def _me(request: HttpRequest) -> Account:
     return user
 
 
+def _owner(request: HttpRequest) -> Account:
+    """Whose inbox: the signed-in account's, or with ``as`` (the query's or the form's) that
+    of an organisation whose team it is on (``selectors.inbox_owner``)."""
+    me = _me(request)
+    handle = (request.POST.get("as") or request.GET.get("as") or "").strip().lstrip("@")
+    if not handle or handle.lower() == me.handle:
+        return me
+    return selectors.inbox_owner(reader=me, organisation=organisation_get(handle=handle))
+
+
 def _inbox_context(request: HttpRequest, cursor: str) -> dict[str, object]:
-    """The page of the inbox after ``cursor``. Its unread count is the header's
-    (``context_processors.inbox``), read once per response, after any marking."""
+    """The page of the inbox after ``cursor``. The signed-in account's own unread count is the
+    header's (``context_processors.inbox``), read once per response, after any marking."""
+    me, owner = _me(request), _owner(request)
     page = selectors.notification_page(
-        account=_me(request), after=cursor_decode(cursor), limit=PAGE_DEFAULT
+        account=owner, after=cursor_decode(cursor), limit=PAGE_DEFAULT
     )
-    return {"page": page, "cursor": cursor}
+    inboxes = selectors.inboxes_of(me)
+    return {
+        "page": page,
+        "cursor": cursor,
+        "owner": owner,
+        "as_handle": "" if owner.pk == me.pk else owner.handle,
+        "owner_unread": selectors.unread_count(owner) if owner.pk != me.pk else None,
+        "inboxes": inboxes if len(inboxes) > 1 else [],
+    }
 
 
 @login_required
@@ -66,12 +87,16 @@ def mark_read(request: HttpRequest) -> HttpResponse:
         raise DomainError.for_field(
             "id", "id_invalid", "A notification id is a whole number."
         ) from None
-    services.notifications_mark_read(account=_me(request), ids=ids)
+    owner = _owner(request)
+    services.notifications_mark_read(account=owner, ids=ids)
     if getattr(request, "htmx", False):  # django-htmx's HtmxDetails: true for htmx requests
         # The page the form was on, again, with the header's badge swapped out of band.
         context = _inbox_context(request, request.POST.get("cursor", ""))
         return render(request, "notifications/_inbox.html", context)
-    return redirect(safe_next(request) or "notifications:inbox")
+    if safe_next(request):
+        return redirect(safe_next(request))
+    suffix = f"?as={owner.handle}" if owner.pk != _me(request).pk else ""
+    return redirect(reverse("notifications:inbox") + suffix)
 
 
 @require_safe
