@@ -90,6 +90,33 @@ def test_a_blocked_viewer_sees_none_of_the_blockers_videos(owner, make_person):
     assert ids(listing.items) == [mine.public_id]
 
 
+def test_a_muted_accounts_videos_are_left_out_for_the_muter_only(owner, make_person):
+    from townhall.social.models import Mute
+    from townhall.social.selectors import SearchKind, search
+
+    theirs = published(owner, "#civics town hall")
+    other = published(make_person("someone"), "#civics town hall")
+    muter, bystander = make_person("muter"), make_person("bystander")
+    Mute.objects.create(muter=muter, muted=owner)
+
+    def tagged(viewer):
+        return ids(
+            hashtag_videos(
+                viewer=viewer, tag="civics", sort=HashtagSort.NEWEST, after=None, limit=10
+            ).items
+        )
+
+    assert tagged(muter) == [other.public_id]
+    assert set(tagged(bystander)) == {theirs.public_id, other.public_id}
+    found = search(viewer=muter, query="town hall", kind=SearchKind.VIDEOS, after=None, limit=10)
+    assert [hit.video.public_id for hit in found.items if hit.video] == [other.public_id]
+    # The muted account itself is still found, to be unmuted.
+    accounts = search(
+        viewer=muter, query=owner.handle, kind=SearchKind.ACCOUNTS, after=None, limit=10
+    )
+    assert [hit.account.pk for hit in accounts.items if hit.account] == [owner.pk]
+
+
 def test_the_reindex_command_rebuilds_everything(owner, make_person):
     video = published(owner, "#civics #law")
     make_person("another")

@@ -451,13 +451,22 @@ def hashtag_cursor_decode(cursor: str, *, sort: HashtagSort) -> object:
     return cursor_decode(cursor)
 
 
+def listed_videos(viewer: Account | None) -> QuerySet[Video]:
+    """The public videos ``viewer`` may see, less those of the accounts it muted: what lists of
+    many owners' videos (a hashtag, search; the feeds to come) start from. A direct link to a
+    muted account's video, and its profile, still show it."""
+    videos = video_list_visible(viewer=viewer).filter(visibility=Video.Visibility.PUBLIC)
+    muted = muted_ids(viewer)
+    return videos if muted is None else videos.exclude(owner_id__in=muted)
+
+
 def hashtag_videos(
     *, viewer: Account | None, tag: str, sort: HashtagSort, after: object, limit: int
 ) -> Listing[Video]:
     """One page of the public videos tagged ``tag`` that ``viewer`` may see: newest first
     (position: published, VideoTag key), or most viewed first (position: views, video key).
     One query for the page, whoever the viewer is."""
-    visible = video_list_visible(viewer=viewer).filter(visibility=Video.Visibility.PUBLIC)
+    visible = listed_videos(viewer)
     rows = VideoTag.objects.filter(tag=tag, video__in=visible.values("pk")).select_related(
         "video__owner", "video__stats"
     )
@@ -597,16 +606,15 @@ def search(
 
     What ``viewer`` may not see is left out: accounts hidden from it (blocks, both ways) and
     inactive ones, and every video but the public, published ones ``video_list_visible``
-    gives it. Ordered by how the result matches (exact handle, handle prefix, a handle like
+    gives it; videos of accounts it muted are left out too (the accounts are still found, to
+    be unmuted). Ordered by how the result matches (exact handle, handle prefix, a handle like
     it, then the words of the text) and, within that, newest first. Nothing of the query is
     kept. One query per page.
     """
     query = search_query_clean(query)
     kind = kind or SearchKind.ALL
     words = [w.lower() for w in _WORD_RE.findall(query)][:SEARCH_WORDS_MAX]
-    visible_videos = (
-        video_list_visible(viewer=viewer).filter(visibility=Video.Visibility.PUBLIC).values("pk")
-    )
+    visible_videos = listed_videos(viewer).values("pk")
     if kind is SearchKind.HASHTAGS:
         return _hashtag_search(
             words=words, videos=visible_videos, after=cast(str | None, after), limit=limit
