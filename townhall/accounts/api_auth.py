@@ -9,7 +9,7 @@ from ninja import Query
 from ninja.security import HttpBearer, SessionAuth
 
 from townhall.accounts.models import Account
-from townhall.accounts.selectors import organisation_get
+from townhall.accounts.selectors import acting_get
 from townhall.accounts.services import token_authenticate
 from townhall.accounts.validation import OPTIONAL_HANDLE_PATTERN
 
@@ -90,6 +90,4 @@ ACT_AS = Query(
 def account_acting(request: AuthedRequest, handle: str) -> Account:
     """Who acts: you (no ``as``, or your own handle), or the organisation named by ``as``; 404
     ``organisation_not_found`` for any other handle. Membership is checked by the caller."""
-    if not handle or handle.lower() == request.auth.handle:
-        return request.auth
-    return organisation_get(handle=handle)
+    return acting_get(viewer=request.auth, handle=handle)

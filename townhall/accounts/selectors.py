@@ -20,6 +20,16 @@ def account_get(*, handle: str) -> Account:
     return account
 
 
+def acting_get(*, viewer: Account, handle: str) -> Account:
+    """Whom ``viewer`` acts as when it names ``handle`` (the API's and the forms' ``as``):
+    itself (no handle, or its own), or that organisation; 404 ``organisation_not_found`` for
+    any other handle. Whether ``viewer`` may act for it is the service's check."""
+    clean = (handle or "").strip().lstrip("@")
+    if not clean or clean.lower() == viewer.handle:
+        return viewer
+    return organisation_get(handle=clean)
+
+
 def organisation_get(*, handle: str) -> Account:
     account = account_get(handle=handle)
     if not account.is_organisation:

@@ -32,10 +32,7 @@ UNREAD = Query(False, description="Only the unread entries")
 
 def _inbox(request: AuthedRequest, handle: str) -> Account:
     """The inbox ``as`` names: yours, or an organisation's whose team you are on."""
-    acting = account_acting(request, handle)
-    return selectors.inbox_owner(
-        reader=request.auth, organisation=acting if acting.pk != request.auth.pk else None
-    )
+    return selectors.inbox_owner(reader=request.auth, organisation=account_acting(request, handle))
 
 
 @router.get(

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from townhall.accounts.models import Account
-from townhall.accounts.selectors import organisation_get
+from townhall.accounts.selectors import acting_get
 from townhall.errors import DomainError
 from townhall.pagination import PAGE_DEFAULT, cursor_decode
 from townhall.web.pages import safe_next, shows_domain_errors
@@ -39,10 +39,8 @@ def _owner(request: HttpRequest) -> Account:
     """Whose inbox: the signed-in account's, or with ``as`` (the query's or the form's) that
     of an organisation whose team it is on (``selectors.inbox_owner``)."""
     me = _me(request)
-    handle = (request.POST.get("as") or request.GET.get("as") or "").strip().lstrip("@")
-    if not handle or handle.lower() == me.handle:
-        return me
-    return selectors.inbox_owner(reader=me, organisation=organisation_get(handle=handle))
+    acting = acting_get(viewer=me, handle=request.POST.get("as") or request.GET.get("as") or "")
+    return selectors.inbox_owner(reader=me, organisation=acting)
 
 
 def _inbox_context(request: HttpRequest, cursor: str) -> dict[str, object]:

@@ -21,7 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from townhall.accounts import roles
 from townhall.accounts.models import Account
-from townhall.accounts.selectors import account_get, organisation_get, organisation_list_for
+from townhall.accounts.selectors import (
+    account_get,
+    acting_get,
+    organisation_list_for,
+)
 from townhall.accounts.visibility import account_get_visible
 from townhall.errors import DomainError, NotAuthenticated, NotFound
 from townhall.media import playback
@@ -149,10 +153,7 @@ def video_page(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def _acting(request: HttpRequest, me: Account) -> Account:
     """The account the request acts as: the form's (or query's) ``as``, or the viewer."""
-    handle = (request.POST.get("as") or request.GET.get("as") or "").strip().lstrip("@")
-    if not handle or handle.lower() == me.handle:
-        return me
-    return account_get(handle=handle)
+    return acting_get(viewer=me, handle=request.POST.get("as") or request.GET.get("as") or "")
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -466,12 +467,6 @@ def _comments_answer(
     return with_error_headers(response, error)
 
 
-def _acting_for(request: HttpRequest, viewer: Account) -> Account:
-    """The account a form acts as: the signed-in one, or the organisation its ``as`` names."""
-    handle = request.POST.get("as", "")
-    return organisation_get(handle=handle) if handle else viewer
-
-
 @login_required
 @require_POST
 @shows_domain_errors
@@ -479,7 +474,7 @@ def video_like(request: HttpRequest, public_id: str) -> HttpResponse:
     """Like (``like=1``) or unlike (``like=0``) the video; HTMX swaps the button in place."""
     viewer = _me(request)
     video = video_get_visible(public_id=public_id, viewer=viewer)
-    account = _acting_for(request, viewer)
+    account = _acting(request, viewer)
     try:
         if request.POST.get("like", "1") == "1":
             like_create(actor=viewer, account=account, video=video)
@@ -518,7 +513,7 @@ def comment_create_view(request: HttpRequest, public_id: str) -> HttpResponse:
     viewer = _me(request)
     body = request.POST.get("body", "")
     parent_id = request.POST.get("parent", "")
-    account = _acting_for(request, viewer)
+    account = _acting(request, viewer)
     video = video_get_visible(public_id=public_id, viewer=account)
     try:
         parent = (
@@ -553,7 +548,7 @@ def comment_delete_view(request: HttpRequest, comment_id: int) -> HttpResponse:
 @shows_domain_errors
 def comment_like_view(request: HttpRequest, comment_id: int) -> HttpResponse:
     viewer = _me(request)
-    account = _acting_for(request, viewer)
+    account = _acting(request, viewer)
     comment = comment_get_visible(comment_id=comment_id, viewer=account)
     try:
         if request.POST.get("like", "1") == "1":
