@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # Anything else under the API answers in the API's error shape, not with an HTML page.
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    path("", include("townhall.feeds.urls")),
     path("", include("townhall.social.urls")),
     path("", include("townhall.notifications.urls")),
     path("", include("townhall.media.urls")),

@@ -9,6 +9,7 @@ from townhall.accounts.api_auth import token_or_session
 from townhall.accounts.api_my_data import router as my_data_router
 from townhall.accounts.api_organisations import router as organisations_router
 from townhall.apikit.errors import error_body, install_error_handlers
+from townhall.feeds.api import router as feeds_router
 from townhall.media.api import router as media_router
 from townhall.notifications.api import router as notifications_router
 from townhall.social.api import router as social_router
@@ -45,3 +46,4 @@ api.add_router("", my_data_router)
 api.add_router("", media_router)
 api.add_router("", social_router)
 api.add_router("", notifications_router)
+api.add_router("", feeds_router)

@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "townhall.notifications",
     "townhall.media",
     "townhall.social",
+    "townhall.feeds",
     "townhall.api",
     "townhall.web",
     "townhall.apps.AdminConfig",
