@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from townhall.media.models import Video
 from townhall.pagination import cursor_encode, keyed_cursor_encode
 from townhall.social.services import block_create, follow_create, like_create, mute_create
 
@@ -24,7 +25,6 @@ def test_an_item_says_what_the_video_is_who_made_it_and_why(make_person, api_as)
     owner = make_person("parliament", display_name="Example Parliament")
     follow(viewer, owner)
     video = posted(owner, 1, visibility="followers", caption="Question time #politics")
-    Video = type(video)
     Video.objects.filter(pk=video.pk).update(duration=12.5)
     like_create(actor=viewer, account=viewer, video=video)
     with_stats(video, comments=2, views=9)
