@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from townhall.accounts.backends import client_ip
 from townhall.media.models import Video
 
 # The embedded player's size: a vertical video's shape.
@@ -49,7 +50,7 @@ def share_links(video: Video, *, embeddable: bool, absolute: Callable[[str], str
 def client_key(request: HttpRequest) -> str:
     """A signed-out client's key for the share limit: a hash of its address keyed with the
     secret key and today's date, so that it is kept nowhere in clear and changes daily."""
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    address = client_ip(request) or "unknown"
     day = dt.datetime.now(dt.UTC).date().isoformat()
     key = hmac.new(settings.SECRET_KEY.encode(), f"share|{day}|{address}".encode(), "sha256")
     return key.hexdigest()[:32]
